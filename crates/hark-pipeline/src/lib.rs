@@ -1,0 +1,209 @@
+//! hark-pipeline: what happens to a page of mentions after a connector (or `hark ingest`)
+//! produced it.
+//!
+//! Every way into hark goes through [`Pipeline::process_page`], so a mention pulled from a
+//! source and one ingested from a file take the same path. Today the path is: dedupe within
+//! the page → persist the page and the cursor in one transaction. Classification, indexing,
+//! customer matching and routing join here, in that order, as they land; each is a stage that
+//! takes the newly stored mentions.
+//!
+//! The pipeline also keeps the run ledger: [`Pipeline::start_run`] and [`RunHandle::finish`]
+//! record how each pass over a source went, which is what coverage gaps are made of.
+//!
+//! It speaks no HTTP and writes no SQL: storage goes through `hark-store`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use hark_core::{Clock, Mention, MentionId, Run, RunOutcome};
+use hark_store::{Store, StoreError};
+
+pub mod crm_import;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("saving a page from source {source_id:?}")]
+    Persist {
+        source_id: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("recording a run of source {source_id:?}")]
+    Ledger {
+        source_id: String,
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// What processing one page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub new_mentions: Vec<MentionId>,
+    /// Mentions already stored, or repeated within the page.
+    pub duplicates: usize,
+}
+
+/// The stages, wired to a store and a clock.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl Pipeline {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Runs one page through every stage. The page and `cursor` are persisted together: if
+    /// this returns an error, neither was saved and the caller may retry the page.
+    pub async fn process_page(
+        &self,
+        source_id: &str,
+        mentions: Vec<Mention>,
+        cursor: Option<&str>,
+    ) -> Result<PageOutcome, PipelineError> {
+        let before = mentions.len();
+        let unique = dedupe_within_page(mentions);
+        let repeated_in_page = before - unique.len();
+        let saved = self
+            .store
+            .save_page_at(source_id, &unique, cursor, self.clock.now())
+            .await
+            .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
+        tracing::debug!(source_id, new = saved.inserted.len(), duplicates = saved.duplicates + repeated_in_page, "page saved");
+        Ok(PageOutcome { new_mentions: saved.inserted, duplicates: saved.duplicates + repeated_in_page })
+    }
+
+    /// Opens a run in the ledger for `source_id`.
+    pub async fn start_run(&self, source_id: &str) -> Result<RunHandle, PipelineError> {
+        let started_at = self.clock.now();
+        let id = self
+            .store
+            .start_run(source_id, started_at)
+            .await
+            .map_err(|source| PipelineError::Ledger { source_id: source_id.to_owned(), source })?;
+        Ok(RunHandle {
+            run: Run {
+                id,
+                source_id: source_id.to_owned(),
+                started_at,
+                finished_at: None,
+                pages: 0,
+                new_mentions: 0,
+                duplicates: 0,
+                outcome: RunOutcome::Running,
+                error_kind: None,
+                error: None,
+                rate_limit_wait_ms: 0,
+            },
+        })
+    }
+}
+
+/// Keeps the first of any mentions that share an id within one page.
+fn dedupe_within_page(mentions: Vec<Mention>) -> Vec<Mention> {
+    let mut seen = HashSet::with_capacity(mentions.len());
+    mentions.into_iter().filter(|mention| seen.insert(mention.id.clone())).collect()
+}
+
+/// A run in progress; counts pages as they are processed.
+#[derive(Debug)]
+pub struct RunHandle {
+    run: Run,
+}
+
+impl RunHandle {
+    pub fn id(&self) -> i64 {
+        self.run.id
+    }
+
+    pub fn record_page(&mut self, outcome: &PageOutcome) {
+        self.run.pages += 1;
+        self.run.new_mentions += outcome.new_mentions.len() as i64;
+        self.run.duplicates += outcome.duplicates as i64;
+    }
+
+    pub fn add_rate_limit_wait(&mut self, millis: i64) {
+        self.run.rate_limit_wait_ms += millis;
+    }
+
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Closes the run. `error` is `(kind, message)` when it failed; a failure after at least
+    /// one page is `partial`, before any is `failed`.
+    pub async fn finish(mut self, pipeline: &Pipeline, error: Option<(&str, String)>) -> Result<Run, PipelineError> {
+        self.run.finished_at = Some(pipeline.clock.now());
+        self.run.outcome = match (&error, self.run.pages) {
+            (None, _) => RunOutcome::Ok,
+            (Some(_), 0) => RunOutcome::Failed,
+            (Some(_), _) => RunOutcome::Partial,
+        };
+        if let Some((kind, message)) = error {
+            self.run.error_kind = Some(kind.to_owned());
+            self.run.error = Some(message);
+        }
+        pipeline
+            .store
+            .finish_run(&self.run)
+            .await
+            .map_err(|source| PipelineError::Ledger { source_id: self.run.source_id.clone(), source })?;
+        Ok(self.run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use hark_core::{SourceKind, SystemClock};
+
+    use super::*;
+
+    fn mention(external_id: &str) -> Mention {
+        Mention::new(SourceKind::parse("reddit").unwrap(), "r", external_id, "text", Utc::now())
+    }
+
+    #[tokio::test]
+    async fn repeated_posts_are_stored_once_and_counted_as_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let pipeline = Pipeline::new(store.clone(), Arc::new(SystemClock));
+        let first = pipeline.process_page("r", vec![mention("a"), mention("b"), mention("a")], Some("c1")).await.unwrap();
+        assert_eq!(first.new_mentions.len(), 2);
+        assert_eq!(first.duplicates, 1);
+        let second = pipeline.process_page("r", vec![mention("b"), mention("c")], Some("c2")).await.unwrap();
+        assert_eq!(second.new_mentions.len(), 1);
+        assert_eq!(second.duplicates, 1);
+        assert_eq!(store.count_mentions().await.unwrap(), 3);
+        assert_eq!(store.cursor("r").await.unwrap().as_deref(), Some("c2"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_after_pages_is_partial_and_leaves_a_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let pipeline = Pipeline::new(store.clone(), Arc::new(SystemClock));
+        let mut run = pipeline.start_run("r").await.unwrap();
+        let page = pipeline.process_page("r", vec![mention("a")], None).await.unwrap();
+        run.record_page(&page);
+        let finished = run.finish(&pipeline, Some(("rate_limited", "429 from upstream".into()))).await.unwrap();
+        assert_eq!(finished.outcome, RunOutcome::Partial);
+        let summaries = store.source_run_summaries().await.unwrap();
+        assert_eq!(summaries[0].open_gaps, 1);
+
+        let clean = pipeline.start_run("r").await.unwrap().finish(&pipeline, None).await.unwrap();
+        assert_eq!(clean.outcome, RunOutcome::Ok);
+        assert_eq!(store.source_run_summaries().await.unwrap()[0].open_gaps, 0);
+    }
+}

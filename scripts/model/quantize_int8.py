@@ -6,6 +6,7 @@ activations quantised at run time; only MatMuls with constant weights are quanti
 """
 import argparse
 import logging
+import re
 
 import onnx
 from pathlib import Path
@@ -19,7 +20,11 @@ def main():
     ap.add_argument("--out", default="models/all-MiniLM-L6-v2/model.int8.onnx")
     ap.add_argument("--per-channel", type=int, default=1)
     ap.add_argument("--ops", default="MatMul", help="comma list of op types to quantise (MatMul, Attention, Gather)")
+    ap.add_argument("--exclude", default="", help="regex: nodes whose name matches stay fp32")
     args = ap.parse_args()
+    excl = []
+    if args.exclude:
+        excl = [n.name for n in onnx.load(args.src, load_external_data=False).graph.node if re.search(args.exclude, n.name)]
     logging.getLogger().setLevel(logging.ERROR)
     out = Path(args.out)
     tmp = out.with_suffix(".tmp.onnx")
@@ -28,10 +33,11 @@ def main():
         weight_type=QuantType.QInt8,
         per_channel=bool(args.per_channel),
         op_types_to_quantize=args.ops.split(","),
+        nodes_to_exclude=excl,
         extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
     )
     tmp.replace(out)
-    print(f"quantize_int8: wrote {out} ({out.stat().st_size / 1e6:.1f} MB) from {args.src}")
+    print(f"quantize_int8: wrote {out} ({out.stat().st_size / 1e6:.1f} MB) from {args.src}" + (f", {len(excl)} nodes kept fp32" if excl else ""))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 //! or a plain data type, so every other crate can depend on it and test it cheaply.
 
 pub mod clock;
+pub mod contact;
 pub mod customer;
 pub mod handle;
 pub mod id;

@@ -68,7 +68,9 @@ impl QueueState {
             (Resolved | Dismissed, New) => true,
             (Resolved | Dismissed, _) => false,
             (_, Resolved | Dismissed) => true,
-            (New, Assigned | Contacted) | (Assigned, Contacted | New) | (Contacted, Assigned) => true,
+            (New, Assigned | Contacted) | (Assigned, Contacted | New) | (Contacted, Assigned) => {
+                true
+            }
             _ => false,
         }
     }

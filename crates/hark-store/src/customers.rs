@@ -43,7 +43,11 @@ impl Store {
         dry_run: bool,
         now: DateTime<Utc>,
     ) -> Result<CustomerImportSummary> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a customer import"))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("starting a customer import"))?;
         let existing_rows = sqlx::query("SELECT * FROM customers")
             .fetch_all(&mut *tx)
             .await
@@ -93,7 +97,9 @@ impl Store {
             .map_err(query_error("writing a customer"))?;
         }
         if dry_run {
-            tx.rollback().await.map_err(query_error("rolling back a dry run"))?;
+            tx.rollback()
+                .await
+                .map_err(query_error("rolling back a dry run"))?;
             return Ok(summary);
         }
         let detail = serde_json::json!({
@@ -102,9 +108,17 @@ impl Store {
             "updated": summary.updated,
             "unchanged": summary.unchanged,
         });
-        let event = AuditEvent { at: now, actor, action: "customers.import", subject: origin, detail };
+        let event = AuditEvent {
+            at: now,
+            actor,
+            action: "customers.import",
+            subject: origin,
+            detail,
+        };
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(query_error("committing a customer import"))?;
+        tx.commit()
+            .await
+            .map_err(query_error("committing a customer import"))?;
         Ok(summary)
     }
 
@@ -117,14 +131,17 @@ impl Store {
         rows.iter().map(customer_from_row).collect()
     }
 
-    /// A customer by hark id (`c_...`) or by CRM reference.
-    pub async fn customer(&self, id_or_crm_ref: &str) -> Result<Option<Customer>> {
-        let row = sqlx::query("SELECT * FROM customers WHERE id = ? OR crm_ref = ? LIMIT 1")
-            .bind(id_or_crm_ref)
-            .bind(id_or_crm_ref)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("reading a customer"))?;
+    /// A customer by hark id (`c_...`), CRM reference or email address.
+    pub async fn customer(&self, key: &str) -> Result<Option<Customer>> {
+        let row = sqlx::query(
+            "SELECT * FROM customers WHERE id = ?1 OR crm_ref = ?1
+                OR EXISTS (SELECT 1 FROM json_each(customers.emails) WHERE value = lower(?1))
+             ORDER BY (id = ?1) DESC, (crm_ref = ?1) DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error("reading a customer"))?;
         row.as_ref().map(customer_from_row).transpose()
     }
 
@@ -138,7 +155,10 @@ impl Store {
 
 fn parse_json<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<T> {
     let raw: String = row.get(column);
-    serde_json::from_str(&raw).map_err(|err| StoreError::Corrupt { what: "customer", detail: format!("{column}: {err}") })
+    serde_json::from_str(&raw).map_err(|err| StoreError::Corrupt {
+        what: "customer",
+        detail: format!("{column}: {err}"),
+    })
 }
 
 fn customer_from_row(row: &SqliteRow) -> Result<Customer> {

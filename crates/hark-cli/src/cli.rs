@@ -1,0 +1,160 @@
+//! The command line: flags, commands and their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::logging::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hark",
+    version,
+    about = "Self-hosted social listening and prospect discovery",
+    long_about = "hark pulls public posts about your brand, scores them (sentiment, complaint, buying intent), \
+links their authors to your CRM customers and puts each one in front of the right team.\n\n\
+Start with `hark init`, then `hark import customers crm.csv` and `hark ingest posts.jsonl`; \
+`hark status` shows what hark holds.",
+    after_help = "Exit codes: 0 success, 1 error, 2 bad usage, 3 partly done (e.g. some input lines skipped)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: hark.toml; a missing default file means no sources yet]
+    #[arg(long, global = true, env = "HARK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where hark keeps its database and index
+    #[arg(
+        long,
+        global = true,
+        env = "HARK_DATA_DIR",
+        default_value = "hark-data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+    /// Print machine-readable JSON on stdout instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr; no progress bars
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log line format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+impl GlobalArgs {
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            i8::try_from(self.verbose).unwrap_or(i8::MAX)
+        }
+    }
+
+    /// The configuration file: `--config`, `HARK_CONFIG`, or `hark.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("hark.toml"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented hark.toml and create the data directory
+    Init {
+        /// Overwrite an existing configuration file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Counts of mentions, customers and queue items; per source: last run, outcome, coverage gaps
+    Status,
+    /// Run the pipeline on mentions from a JSONL file (one Mention-shaped object per line)
+    #[command(
+        long_about = "Run the pipeline on mentions from a JSONL file: exports, backfills, tests.\n\n\
+Each line is one JSON object: {\"source\": \"reddit\", \"external_id\": \"t3_abc\", \"url\": \"...\", \
+\"author\": {\"handle\": \"...\", \"name\": \"...\", \"email\": \"...\", \"profile_url\": \"...\"}, \"title\": \"...\", \
+\"text\": \"...\", \"published_at\": \"RFC 3339\"}; only source, external_id and text are required. \
+HTML in text is stripped. Mentions already stored are skipped, so ingesting a file twice is harmless. \
+Bad lines are reported with their numbers and skipped; the rest is kept (exit code 3)."
+    )]
+    Ingest {
+        /// The JSONL file (`-` for standard input)
+        file: PathBuf,
+        /// File the mentions and the run under this source id [default: ingest]
+        #[arg(long, value_name = "ID")]
+        source: Option<String>,
+        /// Mentions per transaction
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch_size: u32,
+    },
+    /// Import data into hark
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// The imported CRM customer records
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import CRM customers from a CSV export, all or nothing
+    #[command(
+        long_about = "Import CRM customers from a CSV export (HubSpot contacts, Salesforce contacts report, \
+or hark's generic layout; see README.md). UTF-8 with or without BOM; quoted fields may hold commas, quotes and newlines.\n\n\
+All or nothing: if any row is invalid, every bad line is listed with its reason and nothing is written. \
+Records are keyed by their CRM id, so importing again updates changed records and leaves the rest alone."
+    )]
+    Customers {
+        /// The CSV file
+        file: PathBuf,
+        /// The export's layout
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
+        /// Report what would be created or updated without writing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Detect from the header row
+    Auto,
+    Hubspot,
+    Salesforce,
+    Generic,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// List customers (name, company, email, CRM id)
+    List,
+    /// Show one customer by hark id (c_...), CRM id or email
+    Show {
+        /// hark id, CRM id or email address
+        id: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

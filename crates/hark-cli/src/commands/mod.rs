@@ -1,0 +1,38 @@
+//! One module per command; each takes the [`AppContext`] and returns an exit code.
+
+mod customers;
+mod import;
+mod ingest;
+mod init;
+mod status;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, ImportCommand};
+use crate::context::AppContext;
+
+/// Exit code for "done, but some input was skipped".
+pub const EXIT_PARTIAL: u8 = 3;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Init { force } = cli.command {
+        // `init` must work where no valid configuration exists yet.
+        return init::run(&cli.global, force).await;
+    }
+    let context = AppContext::load(cli.global)?;
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Status => status::run(&context).await,
+        Command::Ingest {
+            file,
+            source,
+            batch_size,
+        } => ingest::run(&context, &file, source, batch_size as usize).await,
+        Command::Import(ImportCommand::Customers {
+            file,
+            format,
+            dry_run,
+        }) => import::customers(&context, &file, format, dry_run).await,
+        Command::Customers(command) => customers::run(&context, command).await,
+    }
+}

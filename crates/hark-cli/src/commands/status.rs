@@ -1,0 +1,164 @@
+//! `hark status`: what hark holds and how each source is doing.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use hark_core::{Queue, QueueState, Run};
+use serde::Serialize;
+
+use crate::config::ConfigOrigin;
+use crate::context::AppContext;
+use crate::output::{print_json, print_table, thousands};
+
+#[derive(Debug, Serialize)]
+struct Status {
+    mentions: i64,
+    customers: i64,
+    /// queue → state → count, every queue and state present.
+    queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
+    sources: Vec<SourceStatus>,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceStatus {
+    id: String,
+    /// `null` for mentions filed by `hark ingest` under a name with no configured source.
+    kind: Option<String>,
+    configured: bool,
+    mentions: i64,
+    last_run: Option<Run>,
+    outcome: Option<&'static str>,
+    gaps: i64,
+}
+
+pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
+    let store = context.store().await?;
+    let mut queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = Queue::ALL
+        .iter()
+        .map(|queue| {
+            (
+                queue.as_str(),
+                QueueState::ALL
+                    .iter()
+                    .map(|state| (state.as_str(), 0))
+                    .collect(),
+            )
+        })
+        .collect();
+    for count in store.queue_counts().await? {
+        queues
+            .entry(count.queue.as_str())
+            .or_default()
+            .insert(count.state.as_str(), count.count);
+    }
+
+    let mut sources: BTreeMap<String, SourceStatus> = BTreeMap::new();
+    for source in &context.config.sources {
+        sources.insert(
+            source.id.clone(),
+            SourceStatus {
+                id: source.id.clone(),
+                kind: Some(source.kind.clone()),
+                configured: true,
+                mentions: 0,
+                last_run: None,
+                outcome: None,
+                gaps: 0,
+            },
+        );
+    }
+    let blank = |id: &str| SourceStatus {
+        id: id.to_owned(),
+        kind: None,
+        configured: false,
+        mentions: 0,
+        last_run: None,
+        outcome: None,
+        gaps: 0,
+    };
+    for (source_id, count) in store.count_mentions_by_source().await? {
+        sources
+            .entry(source_id.clone())
+            .or_insert_with(|| blank(&source_id))
+            .mentions = count;
+    }
+    for summary in store.source_run_summaries().await? {
+        let entry = sources
+            .entry(summary.source_id.clone())
+            .or_insert_with(|| blank(&summary.source_id));
+        entry.outcome = summary.last_run.as_ref().map(|run| run.outcome.as_str());
+        entry.last_run = summary.last_run;
+        entry.gaps = summary.open_gaps;
+    }
+    let status = Status {
+        mentions: store.count_mentions().await?,
+        customers: store.count_customers().await?,
+        queues,
+        sources: sources.into_values().collect(),
+    };
+    store.close().await;
+
+    if context.global.json {
+        print_json(&status)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config_note = match context.config_origin {
+        ConfigOrigin::File => String::new(),
+        ConfigOrigin::Default => " (not found: `hark init` writes one)".to_owned(),
+    };
+    println!(
+        "config     {}{config_note}",
+        context.global.config_path().display()
+    );
+    println!("data dir   {}", context.global.data_dir.display());
+    println!("mentions   {}", thousands(status.mentions));
+    println!("customers  {}", thousands(status.customers));
+    for (queue, states) in &status.queues {
+        let open: i64 = ["new", "assigned", "contacted"]
+            .iter()
+            .map(|state| states[state])
+            .sum();
+        let detail: Vec<String> = states
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(state, n)| format!("{state} {n}"))
+            .collect();
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", detail.join(", "))
+        };
+        println!("{queue:<10} {open} open{detail}");
+    }
+    println!();
+    if status.sources.is_empty() {
+        println!(
+            "no sources yet: add [[sources]] to {}, or `hark ingest FILE.jsonl`",
+            context.global.config_path().display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = status
+        .sources
+        .iter()
+        .map(|source| {
+            let last_run = source.last_run.as_ref().map_or_else(
+                || "never".to_owned(),
+                |run| run.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            );
+            vec![
+                source.id.clone(),
+                source.kind.clone().unwrap_or_else(|| "-".to_owned()),
+                thousands(source.mentions),
+                last_run,
+                source.outcome.unwrap_or("-").to_owned(),
+                source.gaps.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["SOURCE", "KIND", "MENTIONS", "LAST RUN", "OUTCOME", "GAPS"],
+        &rows,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -424,55 +424,9 @@ pub fn parse_interval(raw: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
-/// The commented file `hark init` writes. It must stay valid: a test parses it.
-pub const TEMPLATE: &str = r#"# hark configuration. Every field is documented in README.md ("Configuration").
-# Secrets never go in this file: fields ending in _env name the environment variable
-# that holds the secret.
-
-# The brand you listen for, named once; every stage (relevance, routing, prospects) uses it.
-[brand]
-name = "Acme CRM"
-aliases = ["acmecrm", "acme-crm", "@acmecrm"]
-products = ["Acme Inbox", "Acme Sync"]
-
-# Competitors: mentions of them feed share of voice and raise prospect priority.
-[[competitors]]
-name = "Pipedrive"
-aliases = ["pipedrive"]
-
-# Sources: one [[sources]] entry each. `id` is your name for it, `kind` picks the connector,
-# `base_url` overrides the service's address (tests point it at a local server), and
-# `interval` is how often `hark run` polls it (at least 10s).
-
-[[sources]]
-id = "hn"
-kind = "hackernews"
-queries = ["acme crm", "acmecrm"]
-interval = "5m"
-
-[[sources]]
-id = "reddit-crm"
-kind = "reddit"
-subreddits = ["crm", "sales"]
-queries = ["acme crm"]
-interval = "5m"
-# OAuth (recommended, higher limits): name the variables holding the app's credentials.
-# client_id_env = "HARK_REDDIT_CLIENT_ID"
-# client_secret_env = "HARK_REDDIT_CLIENT_SECRET"
-
-# [[sources]]
-# id = "fosstodon"
-# kind = "mastodon"
-# base_url = "https://fosstodon.org"   # for Mastodon the instance is the base URL
-# tags = ["acmecrm"]
-# token_env = "HARK_FOSSTODON_TOKEN"
-
-# [[sources]]
-# id = "vendor-feeds"
-# kind = "rss"
-# feeds = ["https://status.acme.example/history.atom"]
-# interval = "15m"
-"#;
+/// The commented file `hark init` writes: `hark.example.toml` at the top of the repository.
+/// It must stay valid: a test parses it.
+pub const TEMPLATE: &str = include_str!("../../../hark.example.toml");
 
 #[cfg(test)]
 mod tests {

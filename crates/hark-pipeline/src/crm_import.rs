@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use chrono::{DateTime, Utc};
 use hark_core::contact::{normalize_domain, normalize_email};
@@ -163,12 +163,43 @@ fn detect(headers: &[String]) -> Option<CrmFormat> {
     }
 }
 
+/// Turns CRLF line ends into LF as bytes stream through. The CSV reader counts lines by
+/// `\n` but ends a CRLF record at the `\r`, which would put every row of a Windows export
+/// one line early in error messages; line breaks inside quoted fields become `\n` too.
+struct CrlfToLf<R> {
+    inner: R,
+}
+
+impl<R: BufRead> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            let buffer = self.inner.fill_buf()?;
+            let Some(&first) = buffer.first() else { break };
+            if first == b'\r' {
+                self.inner.consume(1);
+                if self.inner.fill_buf()?.first() != Some(&b'\n') {
+                    out[written] = b'\r';
+                    written += 1;
+                }
+                continue;
+            }
+            let run = buffer.iter().position(|&byte| byte == b'\r').unwrap_or(buffer.len()).min(out.len() - written);
+            out[written..written + run].copy_from_slice(&buffer[..run]);
+            self.inner.consume(run);
+            written += run;
+        }
+        Ok(written)
+    }
+}
+
 /// Reads a CRM export. `now` stamps the records' `updated_at`.
 pub fn parse_customers<R: Read>(
     input: R,
     format: CrmFormat,
     now: DateTime<Utc>,
 ) -> Result<ParsedImport, ImportError> {
+    let input = CrlfToLf { inner: BufReader::new(input) };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -560,6 +591,14 @@ mod tests {
             parse("First Name,Email\nA,a@b.co\n", CrmFormat::Hubspot),
             Err(ImportError::MissingColumn { .. })
         ));
+    }
+
+    #[test]
+    fn windows_line_ends_give_the_right_line_numbers() {
+        let errors = row_errors("name,email\r\nA,\"a@x.co\"\r\nB,\"multi\r\nline\"\r\nC,c@x.co\r\nD,bad\r\n");
+        assert_eq!(errors, ["line 3: malformed email \"multi\nline\"", "line 6: malformed email \"bad\""]);
+        let parsed = parse("name,email\r\nA\rB,a@x.co", CrmFormat::Auto).unwrap();
+        assert_eq!(parsed.customers[0].name, "A\rB", "a lone CR is data");
     }
 
     #[test]

@@ -1,0 +1,43 @@
+# hark: the two commands of the quick start are `make demo` and `make test`.
+# Every step a fresh machine needs lives here or in scripts/ called from here.
+
+CARGO ?= cargo
+DEMO_DATA ?= demo-data
+
+.PHONY: all build test demo model lint fmt bench-import clean help
+
+all: build
+
+help:
+	@echo "make demo    build hark and run it on the bundled sample (sample/)"
+	@echo "make test    the whole test suite"
+	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
+	@echo "make lint    rustfmt and clippy, warnings are errors"
+	@echo "make bench-import   time a 100,000-row customer import"
+
+build:
+	$(CARGO) build --workspace --locked
+
+test:
+	$(CARGO) test --workspace --locked
+
+demo: build
+	DEMO_DATA=$(DEMO_DATA) scripts/demo.sh
+
+model:
+	scripts/model/fetch.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+bench-import:
+	$(CARGO) build --release --locked -p hark-cli
+	scripts/bench-import.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(DEMO_DATA)

@@ -1,0 +1,82 @@
+//! The command line itself: init, configuration errors, status, help.
+
+use crate::support::Workspace;
+
+#[test]
+fn init_writes_a_valid_config_and_refuses_to_overwrite_it() {
+    let ws = Workspace::new();
+    ws.run(&["init"]).assert_ok();
+    assert!(ws.path("hark.toml").exists());
+    assert!(ws.path("hark-data/hark.db").exists());
+    let status = ws.run(&["status", "--json"]);
+    status.assert_ok();
+    let ids: Vec<String> =
+        status.json()["sources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["hn", "reddit-crm"]);
+
+    let again = ws.run(&["init"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("hark init --force"), "{}", again.stderr);
+    ws.run(&["init", "--force"]).assert_ok();
+}
+
+#[test]
+fn every_config_problem_is_reported_at_once() {
+    let ws = Workspace::new();
+    ws.write(
+        "bad.toml",
+        "[[sources]]\nid = \"a\"\nkind = \"hackernews\"\nqueries = []\n\n[[sources]]\nid = \"b\"\nkind = \"reddit\"\nsubreddits = []\ninterval = \"1s\"\n",
+    );
+    let run = ws.run(&["--config", "bad.toml", "status"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("bad.toml has 3 problems"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[0].queries: must not be empty"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[1].interval: must be at least 10s"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[1].subreddits: must not be empty"), "{}", run.stderr);
+}
+
+#[test]
+fn a_named_config_file_must_exist() {
+    let ws = Workspace::new();
+    let run = ws.run(&["--config", "missing.toml", "status"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("reading configuration missing.toml (create one with `hark init`)"), "{}", run.stderr);
+}
+
+#[test]
+fn status_json_has_the_documented_shape() {
+    let ws = Workspace::new();
+    let status = ws.run(&["status", "--json"]).json();
+    assert_eq!(status["mentions"], 0);
+    assert_eq!(status["customers"], 0);
+    for queue in ["service", "sales", "community"] {
+        for state in ["new", "assigned", "contacted", "resolved", "dismissed"] {
+            assert_eq!(status["queues"][queue][state], 0, "{queue}.{state}");
+        }
+    }
+    assert_eq!(status["sources"], serde_json::json!([]));
+}
+
+#[test]
+fn data_dir_comes_from_the_environment() {
+    let ws = Workspace::new();
+    let mut command = ws.command(&["ingest", "-"]);
+    command.env("HARK_DATA_DIR", ws.path("elsewhere"));
+    command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(ws.path("elsewhere/hark.db").exists());
+}
+
+#[test]
+fn json_logs_on_request() {
+    let ws = Workspace::new();
+    ws.write("one.jsonl", "{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n");
+    let run = ws.run(&["-v", "--log-format", "json", "ingest", "one.jsonl"]);
+    run.assert_ok();
+    let first_log = run.stderr.lines().find(|line| line.starts_with('{')).expect("a JSON log line");
+    let parsed: serde_json::Value = serde_json::from_str(first_log).unwrap();
+    assert!(parsed["level"].is_string(), "{first_log}");
+}

@@ -31,11 +31,22 @@ pub struct Customer {
 }
 
 impl Customer {
-    /// True when both records say the same thing, ignoring when they were written.
-    pub fn same_content(&self, other: &Customer) -> bool {
-        let mut other = other.clone();
-        other.updated_at = self.updated_at;
-        *self == other
+    /// A hash of everything the record says, ignoring when it was written: equal fingerprints
+    /// mean a re-import has nothing to change.
+    pub fn content_fingerprint(&self) -> String {
+        let content = serde_json::json!([
+            self.crm_ref,
+            self.name,
+            self.emails,
+            self.company,
+            self.domains,
+            self.handles,
+            self.products,
+            self.tier,
+            self.owner,
+            self.extra,
+        ]);
+        crate::id::stable_hash(&[&content.to_string()])
     }
 }
 

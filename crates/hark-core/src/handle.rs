@@ -162,7 +162,7 @@ mod tests {
         #[test]
         fn normalising_twice_changes_nothing(kind in prop_oneof![Just("reddit"), Just("hackernews"), Just("bluesky"), Just("twitter")], handle in "@?[A-Za-z0-9_.-]{1,20}") {
             if let Some(once) = normalize(kind, &handle) {
-                prop_assert_eq!(normalize(kind, &once), Some(once.clone()));
+                prop_assert_eq!(normalize(kind, &once), Some(once));
             }
         }
     }

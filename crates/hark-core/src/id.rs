@@ -11,7 +11,7 @@ use crate::mention::SourceKind;
 
 /// 128 bits of SHA-256, hex encoded: short enough to read, far from colliding at any scale
 /// hark will see.
-fn stable_hash(parts: &[&str]) -> String {
+pub(crate) fn stable_hash(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         // Length-prefix every part so that ("ab", "c") and ("a", "bc") differ.

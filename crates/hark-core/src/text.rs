@@ -279,7 +279,7 @@ mod tests {
         #[test]
         fn is_idempotent_on_plain_text(text in "[a-zA-Z0-9 .,!?\n]{0,80}") {
             let once = html_to_text(&text);
-            prop_assert_eq!(html_to_text(&once), once.clone());
+            prop_assert_eq!(html_to_text(&once), once);
         }
     }
 }

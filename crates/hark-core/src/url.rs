@@ -197,7 +197,7 @@ mod tests {
         #[test]
         fn canonical_form_is_a_fixed_point(input in url_strategy()) {
             let once = canonicalize(&input).unwrap();
-            prop_assert_eq!(canonicalize(&once).unwrap(), once.clone());
+            prop_assert_eq!(canonicalize(&once).unwrap(), once);
         }
 
         #[test]

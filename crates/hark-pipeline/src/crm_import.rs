@@ -184,7 +184,11 @@ impl<R: BufRead> Read for CrlfToLf<R> {
                 }
                 continue;
             }
-            let run = buffer.iter().position(|&byte| byte == b'\r').unwrap_or(buffer.len()).min(out.len() - written);
+            let run = buffer
+                .iter()
+                .position(|&byte| byte == b'\r')
+                .unwrap_or(buffer.len())
+                .min(out.len() - written);
             out[written..written + run].copy_from_slice(&buffer[..run]);
             self.inner.consume(run);
             written += run;
@@ -199,7 +203,9 @@ pub fn parse_customers<R: Read>(
     format: CrmFormat,
     now: DateTime<Utc>,
 ) -> Result<ParsedImport, ImportError> {
-    let input = CrlfToLf { inner: BufReader::new(input) };
+    let input = CrlfToLf {
+        inner: BufReader::new(input),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -595,10 +601,21 @@ mod tests {
 
     #[test]
     fn windows_line_ends_give_the_right_line_numbers() {
-        let errors = row_errors("name,email\r\nA,\"a@x.co\"\r\nB,\"multi\r\nline\"\r\nC,c@x.co\r\nD,bad\r\n");
-        assert_eq!(errors, ["line 3: malformed email \"multi\nline\"", "line 6: malformed email \"bad\""]);
-        let parsed = parse("name,email\r\nA\rB,a@x.co", CrmFormat::Auto).unwrap();
-        assert_eq!(parsed.customers[0].name, "A\rB", "a lone CR is data");
+        let errors = row_errors(
+            "name,email\r\nA,\"a@x.co\"\r\nB,\"multi\r\nline\"\r\nC,c@x.co\r\nD,bad\r\n",
+        );
+        assert_eq!(
+            errors,
+            [
+                "line 3: malformed email \"multi\\nline\"",
+                "line 6: malformed email \"bad\""
+            ]
+        );
+        let parsed = parse("name,email\r\n\"A\rB\",a@x.co", CrmFormat::Auto).unwrap();
+        assert_eq!(
+            parsed.customers[0].name, "A\rB",
+            "a lone CR inside quotes is data"
+        );
     }
 
     #[test]

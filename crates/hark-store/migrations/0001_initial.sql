@@ -65,6 +65,7 @@ CREATE TABLE customers (
     tier       TEXT,
     owner      TEXT,
     extra      TEXT NOT NULL,                     -- JSON object: unmapped import columns
+    content_hash TEXT NOT NULL,                   -- Customer::content_fingerprint, to skip unchanged rows
     updated_at TEXT NOT NULL
 );
 

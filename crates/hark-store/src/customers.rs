@@ -48,20 +48,19 @@ impl Store {
             .begin()
             .await
             .map_err(query_error("starting a customer import"))?;
-        let existing_rows = sqlx::query("SELECT * FROM customers")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(query_error("reading customers"))?;
-        let mut existing = HashMap::with_capacity(existing_rows.len());
-        for row in &existing_rows {
-            let customer = customer_from_row(row)?;
-            existing.insert(customer.crm_ref.clone(), customer);
-        }
+        let existing: HashMap<String, String> =
+            sqlx::query_as("SELECT crm_ref, content_hash FROM customers")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_error("reading customers"))?
+                .into_iter()
+                .collect();
         let mut summary = CustomerImportSummary::default();
         for customer in customers {
+            let fingerprint = customer.content_fingerprint();
             let write = match existing.get(&customer.crm_ref) {
                 None => CustomerWrite::Create,
-                Some(stored) if stored.same_content(customer) => CustomerWrite::Unchanged,
+                Some(stored) if *stored == fingerprint => CustomerWrite::Unchanged,
                 Some(_) => CustomerWrite::Update,
             };
             match write {
@@ -73,12 +72,14 @@ impl Store {
                 }
             }
             sqlx::query(
-                "INSERT INTO customers (id, crm_ref, name, emails, company, domains, handles, products, tier, owner, extra, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO customers (id, crm_ref, name, emails, company, domains, handles, products, tier, owner, extra,
+                    content_hash, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (crm_ref) DO UPDATE SET name = excluded.name, emails = excluded.emails,
                     company = excluded.company, domains = excluded.domains, handles = excluded.handles,
                     products = excluded.products, tier = excluded.tier, owner = excluded.owner,
-                    extra = excluded.extra, updated_at = excluded.updated_at",
+                    extra = excluded.extra, content_hash = excluded.content_hash,
+                    updated_at = excluded.updated_at",
             )
             .bind(CustomerId::for_crm_ref(&customer.crm_ref).as_str())
             .bind(&customer.crm_ref)
@@ -91,6 +92,7 @@ impl Store {
             .bind(&customer.tier)
             .bind(&customer.owner)
             .bind(json(&customer.extra))
+            .bind(&fingerprint)
             .bind(timestamp::encode(now))
             .execute(&mut *tx)
             .await

@@ -219,7 +219,9 @@ fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
         title: row.get("title"),
         text: row.get("text"),
         lang: row.get("lang"),
-        published_at: timestamp::decode_opt(row.get("published_at"))?,
+        published_at: timestamp::decode_opt(
+            row.get::<Option<String>, _>("published_at").as_deref(),
+        )?,
         fetched_at: timestamp::decode(&row.get::<String, _>("fetched_at"))?,
         thread_id: row.get("thread_id"),
         parent_id: row.get("parent_id"),

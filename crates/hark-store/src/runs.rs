@@ -96,7 +96,7 @@ fn run_from_row(row: &SqliteRow) -> Result<Run> {
         id: row.get("id"),
         source_id: row.get("source_id"),
         started_at: timestamp::decode(&row.get::<String, _>("started_at"))?,
-        finished_at: timestamp::decode_opt(row.get("finished_at"))?,
+        finished_at: timestamp::decode_opt(row.get::<Option<String>, _>("finished_at").as_deref())?,
         pages: row.get("pages"),
         new_mentions: row.get("new_mentions"),
         duplicates: row.get("duplicates"),

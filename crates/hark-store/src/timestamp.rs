@@ -20,8 +20,8 @@ pub(crate) fn decode(raw: &str) -> Result<DateTime<Utc>, StoreError> {
         })
 }
 
-pub(crate) fn decode_opt(raw: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    raw.as_deref().map(decode).transpose()
+pub(crate) fn decode_opt(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    raw.map(decode).transpose()
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ pub async fn run(
             Err(message) => {
                 if report.errors.len() < SHOWN_ERRORS && !context.global.json {
                     progress.suspend(|| {
-                        eprintln!("{}: line {}: {message}", file.display(), line.number)
+                        eprintln!("{}: line {}: {message}", file.display(), line.number);
                     });
                 }
                 report.skipped += 1;

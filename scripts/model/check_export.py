@@ -160,6 +160,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default="models/all-MiniLM-L6-v2")
     ap.add_argument("--onnx", action="append", help="ONNX file(s) to check (default: MODEL_DIR/model.onnx)")
+    ap.add_argument("--int8", action="append", default=[],
+                    help="int8 ONNX file(s): sentence_embedding cosine to the reference must be mean >= 0.98, min >= 0.95")
     ap.add_argument("--no-onnx", action="store_true", help="skip the ONNX comparison")
     ap.add_argument("--min-cos", type=float, default=0.9999)
     ap.add_argument("--max-abs", type=float, default=1e-3, help="max abs diff allowed on last_hidden_state")
@@ -221,6 +223,19 @@ def main():
             if pad_diff > 1e-4:
                 ok = False
                 print("  FAIL: padding changes the result")
+
+    for path in args.int8:
+        import onnxruntime as ort
+
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 2
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        emb = sess.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        cos = (emb.astype(np.float64) * ref_emb).sum(-1) / np.linalg.norm(emb, axis=-1)
+        print(f"{path} (int8): sentence_embedding cosine to reference mean {cos.mean():.5f}, min {cos.min():.5f}")
+        if cos.mean() < 0.98 or cos.min() < 0.95:
+            ok = False
+            print("  FAIL: int8 model too far from the fp32 reference")
 
     print("check_export: OK" if ok else "check_export: FAILED")
     return 0 if ok else 1

@@ -7,14 +7,18 @@ Reads config.json + model.safetensors (parsed here with numpy) and writes an ONN
   outputs: last_hidden_state   float32 [batch, seq, 384]
            sentence_embedding  float32 [batch, 384]  (mean pooling over attention_mask, L2-normalised)
 
-Two graph styles:
-  --style fused (default): emits ONNX Runtime's com.microsoft contrib ops directly
-        (EmbedLayerNormalization, Attention, SkipLayerNormalization, BiasGelu), i.e. the graph
-        ORT's transformer optimiser would produce. Needs ONNX Runtime (any EP with these ops; CPU has them).
-  --style plain: standard ONNX opset 17 only (LayerNormalization, MatMul/Softmax attention,
-        Erf GELU), portable to any runtime; ORT's online optimiser fuses part of it.
+Graph styles (--style):
+  attention (default): standard opset-17 ops (LayerNormalization, Erf GELU, Gather embeddings)
+        plus ONNX Runtime's com.microsoft.Attention for self-attention (one QKV GEMM per layer).
+        The fastest on CPU with ONNX Runtime 1.31 (see scripts/model/README.md).
+  plain: standard ONNX opset 17 only, portable to any runtime; ORT's online optimiser fuses
+        Add+Erf-GELU into BiasGelu and the attention scale into FusedMatMul. Input for int8.
+  fused: com.microsoft ops throughout (EmbedLayerNormalization, Attention,
+        SkipLayerNormalization, BiasGelu), i.e. what ORT's offline transformer optimiser emits;
+        slower here because ORT 1.31's CPU SkipLayerNormalization is slower than Add+LayerNormalization.
 
-Attention masking expects right padding (pad tokens after the text), as `tokenizers` does.
+Position ids are 0..seq-1 as in HF BERT, so pad on the right (as `tokenizers` does); padded
+positions are masked out of attention and of the mean pooling via attention_mask.
 """
 import argparse
 import json
@@ -67,6 +71,7 @@ class GraphBuilder:
 STYLES = {
     # emb: embeddings; attn: self-attention; skipln: residual Add + LayerNorm; gelu: FFN activation
     "plain": dict(emb="plain", attn="plain", skipln=False, gelu="erf"),
+    "attention": dict(emb="plain", attn="attention", skipln=False, gelu="erf"),
     "fused": dict(emb="contrib", attn="attention", skipln=True, gelu="biasgelu"),
 }
 
@@ -203,7 +208,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default="models/all-MiniLM-L6-v2", help="dir with config.json + model.safetensors")
     ap.add_argument("--out", help="output path (default MODEL_DIR/model.onnx)")
-    ap.add_argument("--style", choices=sorted(STYLES), default="fused")
+    ap.add_argument("--style", choices=sorted(STYLES), default="attention")
     # per-component overrides of the style (for experiments)
     ap.add_argument("--emb", choices=["plain", "contrib"])
     ap.add_argument("--attn", choices=["plain", "attention"])

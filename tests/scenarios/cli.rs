@@ -10,21 +10,13 @@ fn init_writes_a_valid_config_and_refuses_to_overwrite_it() {
     assert!(ws.path("hark-data/hark.db").exists());
     let status = ws.run(&["status", "--json"]);
     status.assert_ok();
-    let ids: Vec<String> = status.json()["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> =
+        status.json()["sources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids, ["hn", "reddit-crm"]);
 
     let again = ws.run(&["init"]);
     assert_eq!(again.code, 1);
-    assert!(
-        again.stderr.contains("hark init --force"),
-        "{}",
-        again.stderr
-    );
+    assert!(again.stderr.contains("hark init --force"), "{}", again.stderr);
     ws.run(&["init", "--force"]).assert_ok();
 }
 
@@ -37,28 +29,10 @@ fn every_config_problem_is_reported_at_once() {
     );
     let run = ws.run(&["--config", "bad.toml", "status"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("bad.toml has 3 problems"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("sources[0].queries: must not be empty"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("sources[1].interval: must be at least 10s"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("sources[1].subreddits: must not be empty"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("bad.toml has 3 problems"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[0].queries: must not be empty"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[1].interval: must be at least 10s"), "{}", run.stderr);
+    assert!(run.stderr.contains("sources[1].subreddits: must not be empty"), "{}", run.stderr);
 }
 
 #[test]
@@ -66,12 +40,7 @@ fn a_named_config_file_must_exist() {
     let ws = Workspace::new();
     let run = ws.run(&["--config", "missing.toml", "status"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr
-            .contains("reading configuration missing.toml (create one with `hark init`)"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("reading configuration missing.toml (create one with `hark init`)"), "{}", run.stderr);
 }
 
 #[test]
@@ -93,17 +62,10 @@ fn data_dir_comes_from_the_environment() {
     let ws = Workspace::new();
     let mut command = ws.command(&["ingest", "-"]);
     command.env("HARK_DATA_DIR", ws.path("elsewhere"));
-    command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped());
+    command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
     let mut child = command.spawn().unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n").unwrap();
     assert!(child.wait().unwrap().success());
     assert!(ws.path("elsewhere/hark.db").exists());
 }
@@ -111,17 +73,10 @@ fn data_dir_comes_from_the_environment() {
 #[test]
 fn json_logs_on_request() {
     let ws = Workspace::new();
-    ws.write(
-        "one.jsonl",
-        "{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n",
-    );
+    ws.write("one.jsonl", "{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n");
     let run = ws.run(&["-v", "--log-format", "json", "ingest", "one.jsonl"]);
     run.assert_ok();
-    let first_log = run
-        .stderr
-        .lines()
-        .find(|line| line.starts_with('{'))
-        .expect("a JSON log line");
+    let first_log = run.stderr.lines().find(|line| line.starts_with('{')).expect("a JSON log line");
     let parsed: serde_json::Value = serde_json::from_str(first_log).unwrap();
     assert!(parsed["level"].is_string(), "{first_log}");
 }

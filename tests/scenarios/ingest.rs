@@ -18,51 +18,26 @@ fn bad_lines_are_reported_and_good_lines_kept() {
             file.extend_from_slice(b"{\"source\":\"reddit\",\"text\":\"no id\"}\n");
         }
         if i == 9 {
-            file.extend_from_slice(
-                b"{\"source\":\"reddit\",\"external_id\":\"x\",\"text\":\"caf\xe9\"}\n",
-            );
+            file.extend_from_slice(b"{\"source\":\"reddit\",\"external_id\":\"x\",\"text\":\"caf\xe9\"}\n");
         }
     }
     ws.write("posts.jsonl", &file);
     let run = ws.run(&["ingest", "posts.jsonl"]);
     assert_eq!(run.code, 3, "some lines were skipped: {}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("posts.jsonl: line 6: missing field `external_id`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("posts.jsonl: line 12: not valid UTF-8"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stdout
-            .contains("22 lines, 20 new mentions, 0 already stored, 2 skipped"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stderr.contains("posts.jsonl: line 6: missing field `external_id`"), "{}", run.stderr);
+    assert!(run.stderr.contains("posts.jsonl: line 12: not valid UTF-8"), "{}", run.stderr);
+    assert!(run.stdout.contains("22 lines, 20 new mentions, 0 already stored, 2 skipped"), "{}", run.stdout);
 
     let again = ws.run(&["ingest", "posts.jsonl", "--json"]);
     let report = again.json();
     assert_eq!(
-        (
-            report["new"].as_u64(),
-            report["duplicates"].as_u64(),
-            report["skipped"].as_u64()
-        ),
+        (report["new"].as_u64(), report["duplicates"].as_u64(), report["skipped"].as_u64()),
         (Some(0), Some(20), Some(2))
     );
 
     let status = ws.run(&["status", "--json"]).json();
     assert_eq!(status["mentions"], 20);
-    let ingest = status["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "ingest")
-        .unwrap();
+    let ingest = status["sources"].as_array().unwrap().iter().find(|s| s["id"] == "ingest").unwrap();
     assert_eq!(ingest["mentions"], 20);
     assert_eq!(ingest["outcome"], "ok");
 }
@@ -70,20 +45,10 @@ fn bad_lines_are_reported_and_good_lines_kept() {
 #[test]
 fn source_option_files_mentions_under_that_source() {
     let ws = Workspace::new();
-    ws.write(
-        "hn.jsonl",
-        "{\"source\":\"hackernews\",\"external_id\":1,\"text\":\"Acme vs Pipedrive?\"}\n",
-    );
-    ws.run(&["ingest", "hn.jsonl", "--source", "hn-backfill"])
-        .assert_ok();
+    ws.write("hn.jsonl", "{\"source\":\"hackernews\",\"external_id\":1,\"text\":\"Acme vs Pipedrive?\"}\n");
+    ws.run(&["ingest", "hn.jsonl", "--source", "hn-backfill"]).assert_ok();
     let status = ws.run(&["status", "--json"]).json();
-    let source = status["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "hn-backfill")
-        .unwrap()
-        .clone();
+    let source = status["sources"].as_array().unwrap().iter().find(|s| s["id"] == "hn-backfill").unwrap().clone();
     assert_eq!(source["mentions"], 1);
 }
 
@@ -92,9 +57,5 @@ fn a_missing_file_is_an_error_that_says_so() {
     let ws = Workspace::new();
     let run = ws.run(&["ingest", "missing.jsonl"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("error: opening missing.jsonl"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("error: opening missing.jsonl"), "{}", run.stderr);
 }

@@ -11,17 +11,21 @@ fn analyzer() -> &'static SentimentIntensityAnalyzer<'static> {
     ANALYZER.get_or_init(SentimentIntensityAnalyzer::new)
 }
 
-/// VADER's compound score in [-1, 1]. Texts the lexicon code cannot handle score 0.
-pub fn vader_compound(text: &str) -> f64 {
+/// VADER's [compound, positive, negative, neutral] scores. Texts the lexicon code cannot
+/// handle score as neutral.
+pub fn vader_scores(text: &str) -> [f64; 4] {
     // The lexicon crate indexes strings by byte; guard against a panic on unusual input.
     std::panic::catch_unwind(|| {
-        analyzer()
-            .polarity_scores(text)
-            .get("compound")
-            .copied()
-            .unwrap_or(0.0)
+        let scores = analyzer().polarity_scores(text);
+        let get = |key: &str| scores.get(key).copied().unwrap_or(0.0);
+        [get("compound"), get("pos"), get("neg"), get("neu")]
     })
-    .unwrap_or(0.0)
+    .unwrap_or([0.0, 0.0, 0.0, 1.0])
+}
+
+/// VADER's compound score in [-1, 1].
+pub fn vader_compound(text: &str) -> f64 {
+    vader_scores(text)[0]
 }
 
 fn softmax(logits: [f64; 3]) -> [f32; 3] {
@@ -36,11 +40,7 @@ fn softmax(logits: [f64; 3]) -> [f32; 3] {
 pub fn sentiment(text: &str) -> [f32; 3] {
     let compound = vader_compound(text);
     let sharpness = 5.0;
-    softmax([
-        -sharpness * compound,
-        sharpness * (0.1 - compound.abs()),
-        sharpness * compound,
-    ])
+    softmax([-sharpness * compound, sharpness * (0.1 - compound.abs()), sharpness * compound])
 }
 
 /// Phrases that signal a complaint, with weights.
@@ -128,11 +128,7 @@ const INTENT_PHRASES: &[(&str, f64)] = &[
 
 fn phrase_score(text: &str, phrases: &[(&str, f64)]) -> f64 {
     let lower = format!(" {} ", text.to_lowercase());
-    phrases
-        .iter()
-        .filter(|(phrase, _)| lower.contains(phrase))
-        .map(|(_, weight)| weight)
-        .sum()
+    phrases.iter().filter(|(phrase, _)| lower.contains(phrase)).map(|(_, weight)| weight).sum()
 }
 
 fn sigmoid(x: f64) -> f32 {
@@ -161,10 +157,7 @@ mod tests {
         assert_eq!(argmax(&sentiment("I love this, it is wonderful!")), 2);
         assert_eq!(argmax(&sentiment("This is awful and I hate it.")), 0);
         assert_eq!(argmax(&sentiment("The meeting is at 3pm.")), 1);
-        assert!(
-            complaint("@acme my order never received, still waiting for a refund. Unacceptable.")
-                > 0.5
-        );
+        assert!(complaint("@acme my order never received, still waiting for a refund. Unacceptable.") > 0.5);
         assert!(complaint("Lovely weather today") < 0.5);
         assert!(intent("Can anyone recommend a CRM? Looking for alternatives to Pipedrive") > 0.5);
         assert!(intent("Had a great lunch") < 0.5);
@@ -172,15 +165,7 @@ mod tests {
 
     #[test]
     fn odd_input_does_not_panic() {
-        for text in [
-            "",
-            " ",
-            "😀😀😀",
-            "é",
-            "!!!???",
-            &"ab ".repeat(20_000),
-            "\u{0}\u{feff}",
-        ] {
+        for text in ["", " ", "😀😀😀", "é", "!!!???", &"ab ".repeat(20_000), "\u{0}\u{feff}"] {
             let _ = sentiment(text);
             let _ = complaint(text);
             let _ = intent(text);

@@ -46,23 +46,12 @@ impl Task {
             Task::Complaint => "1/0, true/false, \"complaint\" or \"not_complaint\"",
             Task::Intent => "1/0, true/false, \"intent\" or \"no_intent\"",
         };
-        let unknown = || {
-            format!(
-                "unknown {} label {value}: expected {expected}",
-                self.as_str()
-            )
-        };
+        let unknown = || format!("unknown {} label {value}: expected {expected}", self.as_str());
         if self == Task::Sentiment {
             let text = value.as_str().ok_or_else(unknown)?;
-            return Sentiment::from_str(text)
-                .map(Label::Sentiment)
-                .map_err(|_| unknown());
+            return Sentiment::from_str(text).map(Label::Sentiment).map_err(|_| unknown());
         }
-        let (yes, no) = if self == Task::Complaint {
-            ("complaint", "not_complaint")
-        } else {
-            ("intent", "no_intent")
-        };
+        let (yes, no) = if self == Task::Complaint { ("complaint", "not_complaint") } else { ("intent", "no_intent") };
         let positive = match value {
             serde_json::Value::Bool(flag) => *flag,
             serde_json::Value::Number(n) if n.as_i64() == Some(1) => true,
@@ -144,10 +133,7 @@ pub enum DatasetError {
     },
     #[error("{path} has {} bad line{}:\n{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" },
         .errors.iter().take(20).map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
-    Lines {
-        path: String,
-        errors: Vec<LineError>,
-    },
+    Lines { path: String, errors: Vec<LineError> },
     #[error("{path} holds no labelled examples")]
     Empty { path: String },
 }
@@ -156,31 +142,18 @@ pub enum DatasetError {
 /// a metric over a silently shortened file would be a wrong metric.
 pub fn read_labelled(path: &Path, task: Task) -> Result<Vec<Example>, DatasetError> {
     let display = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| DatasetError::Io {
-        path: display.clone(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|source| DatasetError::Io { path: display.clone(), source })?;
     parse_labelled(std::io::BufReader::new(file), task, &display)
 }
 
-pub fn parse_labelled(
-    reader: impl BufRead,
-    task: Task,
-    name: &str,
-) -> Result<Vec<Example>, DatasetError> {
+pub fn parse_labelled(reader: impl BufRead, task: Task, name: &str) -> Result<Vec<Example>, DatasetError> {
     let mut examples = Vec::new();
     let mut errors = Vec::new();
     for (index, line) in reader.split(b'\n').enumerate() {
         let number = index + 1;
-        let bytes = line.map_err(|source| DatasetError::Io {
-            path: name.to_owned(),
-            source,
-        })?;
+        let bytes = line.map_err(|source| DatasetError::Io { path: name.to_owned(), source })?;
         let Ok(text) = std::str::from_utf8(&bytes) else {
-            errors.push(LineError {
-                line: number,
-                message: "not valid UTF-8".to_owned(),
-            });
+            errors.push(LineError { line: number, message: "not valid UTF-8".to_owned() });
             continue;
         };
         let text = text.trim().trim_start_matches('\u{feff}');
@@ -189,38 +162,23 @@ pub fn parse_labelled(
         }
         match parse_example(text, task) {
             Ok(example) => examples.push(example),
-            Err(message) => errors.push(LineError {
-                line: number,
-                message,
-            }),
+            Err(message) => errors.push(LineError { line: number, message }),
         }
     }
     if !errors.is_empty() {
-        return Err(DatasetError::Lines {
-            path: name.to_owned(),
-            errors,
-        });
+        return Err(DatasetError::Lines { path: name.to_owned(), errors });
     }
     if examples.is_empty() {
-        return Err(DatasetError::Empty {
-            path: name.to_owned(),
-        });
+        return Err(DatasetError::Empty { path: name.to_owned() });
     }
     Ok(examples)
 }
 
 fn parse_example(line: &str, task: Task) -> Result<Example, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(line).map_err(|err| format!("not JSON: {err}"))?;
-    let text = value
-        .get("text")
-        .and_then(serde_json::Value::as_str)
-        .ok_or("no \"text\" string")?;
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|err| format!("not JSON: {err}"))?;
+    let text = value.get("text").and_then(serde_json::Value::as_str).ok_or("no \"text\" string")?;
     let label = value.get("label").ok_or("no \"label\"")?;
-    Ok(Example {
-        text: text.to_owned(),
-        label: task.parse_label(label)?,
-    })
+    Ok(Example { text: text.to_owned(), label: task.parse_label(label)? })
 }
 
 #[cfg(test)]
@@ -232,43 +190,24 @@ mod tests {
         let parse = |task: Task, json: &str| task.parse_label(&serde_json::from_str(json).unwrap());
         assert_eq!(parse(Task::Complaint, "1"), Ok(Label::Binary(true)));
         assert_eq!(parse(Task::Complaint, "false"), Ok(Label::Binary(false)));
-        assert_eq!(
-            parse(Task::Complaint, "\"not_complaint\""),
-            Ok(Label::Binary(false))
-        );
+        assert_eq!(parse(Task::Complaint, "\"not_complaint\""), Ok(Label::Binary(false)));
         assert_eq!(parse(Task::Intent, "\"intent\""), Ok(Label::Binary(true)));
-        assert_eq!(
-            parse(Task::Intent, "\"no_intent\""),
-            Ok(Label::Binary(false))
-        );
-        assert_eq!(
-            parse(Task::Sentiment, "\"Positive\""),
-            Ok(Label::Sentiment(Sentiment::Positive))
-        );
-        assert!(
-            parse(Task::Intent, "\"complaint\"")
-                .unwrap_err()
-                .contains("expected 1/0, true/false, \"intent\"")
-        );
-        assert!(
-            parse(Task::Sentiment, "2")
-                .unwrap_err()
-                .contains("unknown sentiment label 2")
-        );
+        assert_eq!(parse(Task::Intent, "\"no_intent\""), Ok(Label::Binary(false)));
+        assert_eq!(parse(Task::Sentiment, "\"Positive\""), Ok(Label::Sentiment(Sentiment::Positive)));
+        assert!(parse(Task::Intent, "\"complaint\"").unwrap_err().contains("expected 1/0, true/false, \"intent\""));
+        assert!(parse(Task::Sentiment, "2").unwrap_err().contains("unknown sentiment label 2"));
     }
 
     #[test]
     fn bad_lines_are_all_named() {
-        let input = b"{\"text\":\"a\",\"label\":1}\n{\"text\":\"b\"}\nnot json\n{\"text\":\"c\",\"label\":\"maybe\"}\n\xff\n";
+        let input =
+            b"{\"text\":\"a\",\"label\":1}\n{\"text\":\"b\"}\nnot json\n{\"text\":\"c\",\"label\":\"maybe\"}\n\xff\n";
         let err = parse_labelled(&input[..], Task::Complaint, "f.jsonl").unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("f.jsonl has 4 bad lines"), "{message}");
-        for needle in [
-            "line 2: no \"label\"",
-            "line 3: not JSON",
-            "line 4: unknown complaint label",
-            "line 5: not valid UTF-8",
-        ] {
+        for needle in
+            ["line 2: no \"label\"", "line 3: not JSON", "line 4: unknown complaint label", "line 5: not valid UTF-8"]
+        {
             assert!(message.contains(needle), "{needle} in {message}");
         }
     }

@@ -34,14 +34,9 @@ pub struct ModelPaths {
 impl ModelPaths {
     /// The layout `make model` writes under a models directory.
     pub fn in_models_dir(models: &Path) -> Self {
-        let onnxruntime = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-            || models.join("onnxruntime").join("libonnxruntime.so"),
-            PathBuf::from,
-        );
-        Self {
-            encoder_dir: models.join("all-MiniLM-L6-v2"),
-            onnxruntime,
-        }
+        let onnxruntime = std::env::var_os("ORT_DYLIB_PATH")
+            .map_or_else(|| models.join("onnxruntime").join("libonnxruntime.so"), PathBuf::from);
+        Self { encoder_dir: models.join("all-MiniLM-L6-v2"), onnxruntime }
     }
 
     /// Finds the models directory: `HARK_MODEL_DIR`, else `./models`, else a `models/` beside
@@ -52,25 +47,16 @@ impl ModelPaths {
         }
         let mut candidates = vec![PathBuf::from("models")];
         if let Ok(exe) = std::env::current_exe() {
-            candidates.extend(
-                exe.ancestors()
-                    .skip(1)
-                    .take(4)
-                    .map(|dir| dir.join("models")),
-            );
+            candidates.extend(exe.ancestors().skip(1).take(4).map(|dir| dir.join("models")));
         }
-        let found = candidates
-            .iter()
-            .find(|dir| dir.join("all-MiniLM-L6-v2").join("model.onnx").is_file());
+        let found = candidates.iter().find(|dir| dir.join("all-MiniLM-L6-v2").join("model.onnx").is_file());
         Self::checked(Self::in_models_dir(found.unwrap_or(&candidates[0])))
     }
 
     fn checked(paths: Self) -> Result<Self, ClassifierError> {
-        for file in [
-            paths.encoder_dir.join("model.onnx"),
-            paths.encoder_dir.join("tokenizer.json"),
-            paths.onnxruntime.clone(),
-        ] {
+        for file in
+            [paths.encoder_dir.join("model.onnx"), paths.encoder_dir.join("tokenizer.json"), paths.onnxruntime.clone()]
+        {
             if !file.is_file() {
                 return Err(ClassifierError::ModelMissing { path: file });
             }
@@ -91,11 +77,7 @@ pub struct EncoderOptions {
 
 impl Default for EncoderOptions {
     fn default() -> Self {
-        Self {
-            threads: 0,
-            batch_size: DEFAULT_BATCH,
-            int8: false,
-        }
+        Self { threads: 0, batch_size: DEFAULT_BATCH, int8: false }
     }
 }
 
@@ -112,18 +94,12 @@ pub struct Encoder {
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Encoder")
-            .field("batch_size", &self.batch_size)
-            .field("threads", &self.threads)
-            .finish()
+        f.debug_struct("Encoder").field("batch_size", &self.batch_size).field("threads", &self.threads).finish()
     }
 }
 
 fn ort_error(context: &'static str) -> impl FnOnce(ort::Error) -> ClassifierError {
-    move |source| ClassifierError::Runtime {
-        context,
-        message: source.to_string(),
-    }
+    move |source| ClassifierError::Runtime { context, message: source.to_string() }
 }
 
 impl Encoder {
@@ -134,11 +110,7 @@ impl Encoder {
             options.threads
         };
         let environment = crate::runtime::environment(&paths.onnxruntime)?;
-        let file = if options.int8 {
-            "model.int8.onnx"
-        } else {
-            "model.onnx"
-        };
+        let file = if options.int8 { "model.int8.onnx" } else { "model.onnx" };
         let model = paths.encoder_dir.join(file);
         if !model.is_file() {
             return Err(ClassifierError::ModelMissing { path: model });
@@ -151,47 +123,27 @@ impl Encoder {
                 message: err.to_string(),
             })?
             .with_intra_threads(threads)
-            .map_err(|err| ClassifierError::Runtime {
-                context: "setting threads",
-                message: err.to_string(),
-            })?
+            .map_err(|err| ClassifierError::Runtime { context: "setting threads", message: err.to_string() })?
             .commit_from_file(&model)
             .map_err(|err| ClassifierError::Runtime {
                 context: "loading the encoder graph",
                 message: format!("{}: {err}", model.display()),
             })?;
-        let pooled_output = session
-            .outputs()
-            .iter()
-            .any(|output| output.name() == "sentence_embedding");
+        let pooled_output = session.outputs().iter().any(|output| output.name() == "sentence_embedding");
 
         let tokenizer_file = paths.encoder_dir.join("tokenizer.json");
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_file).map_err(|err| ClassifierError::Runtime {
-                context: "loading the tokenizer",
-                message: format!("{}: {err}", tokenizer_file.display()),
-            })?;
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_file).map_err(|err| ClassifierError::Runtime {
+            context: "loading the tokenizer",
+            message: format!("{}: {err}", tokenizer_file.display()),
+        })?;
         // The packaged tokenizer pads every text to 128 tokens; batches are padded here, to
         // their longest text, instead.
         tokenizer.with_padding(None);
         tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
-                ..TruncationParams::default()
-            }))
-            .map_err(|err| ClassifierError::Runtime {
-                context: "configuring truncation",
-                message: err.to_string(),
-            })?;
+            .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..TruncationParams::default() }))
+            .map_err(|err| ClassifierError::Runtime { context: "configuring truncation", message: err.to_string() })?;
         let pad_id = tokenizer.token_to_id("[PAD]").map_or(0, i64::from);
-        Ok(Self {
-            session,
-            tokenizer,
-            batch_size: options.batch_size.max(1),
-            threads,
-            pooled_output,
-            pad_id,
-        })
+        Ok(Self { session, tokenizer, batch_size: options.batch_size.max(1), threads, pooled_output, pad_id })
     }
 
     pub fn batch_size(&self) -> usize {
@@ -208,26 +160,18 @@ impl Encoder {
     }
 
     /// `embed`, optionally without length sorting (for measuring what sorting buys).
-    pub fn embed_with(
-        &mut self,
-        texts: &[&str],
-        sort_by_length: bool,
-    ) -> Result<Vec<Vec<f32>>, ClassifierError> {
+    pub fn embed_with(&mut self, texts: &[&str], sort_by_length: bool) -> Result<Vec<Vec<f32>>, ClassifierError> {
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
-            .map_err(|err| ClassifierError::Runtime {
-                context: "tokenising",
-                message: err.to_string(),
-            })?;
+            .map_err(|err| ClassifierError::Runtime { context: "tokenising", message: err.to_string() })?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         if sort_by_length {
             order.sort_by_key(|index| encodings[*index].get_ids().len());
         }
         let mut embeddings = vec![Vec::new(); texts.len()];
         for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&tokenizers::Encoding> =
-                chunk.iter().map(|index| &encodings[*index]).collect();
+            let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|index| &encodings[*index]).collect();
             let vectors = self.run_batch(&batch)?;
             for (index, vector) in chunk.iter().zip(vectors) {
                 embeddings[*index] = vector;
@@ -236,17 +180,9 @@ impl Encoder {
         Ok(embeddings)
     }
 
-    fn run_batch(
-        &mut self,
-        batch: &[&tokenizers::Encoding],
-    ) -> Result<Vec<Vec<f32>>, ClassifierError> {
+    fn run_batch(&mut self, batch: &[&tokenizers::Encoding]) -> Result<Vec<Vec<f32>>, ClassifierError> {
         let rows = batch.len();
-        let width = batch
-            .iter()
-            .map(|encoding| encoding.get_ids().len())
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let width = batch.iter().map(|encoding| encoding.get_ids().len()).max().unwrap_or(0).max(1);
         let mut ids = vec![self.pad_id; rows * width];
         let mut mask = vec![0i64; rows * width];
         for (row, encoding) in batch.iter().enumerate() {
@@ -262,19 +198,14 @@ impl Encoder {
             "token_type_ids" => Tensor::from_array((shape, vec![0i64; rows * width])).map_err(ort_error("building token_type_ids"))?,
         };
         let pooled_output = self.pooled_output;
-        let outputs = self
-            .session
-            .run(inputs)
-            .map_err(ort_error("running the encoder"))?;
+        let outputs = self.session.run(inputs).map_err(ort_error("running the encoder"))?;
         if pooled_output {
-            let (_, data) = outputs["sentence_embedding"]
-                .try_extract_tensor::<f32>()
-                .map_err(ort_error("reading embeddings"))?;
+            let (_, data) =
+                outputs["sentence_embedding"].try_extract_tensor::<f32>().map_err(ort_error("reading embeddings"))?;
             return Ok(data.chunks(DIMENSIONS).map(<[f32]>::to_vec).collect());
         }
-        let (_, hidden) = outputs["last_hidden_state"]
-            .try_extract_tensor::<f32>()
-            .map_err(ort_error("reading hidden states"))?;
+        let (_, hidden) =
+            outputs["last_hidden_state"].try_extract_tensor::<f32>().map_err(ort_error("reading hidden states"))?;
         Ok((0..rows)
             .map(|row| {
                 mean_pool(

@@ -10,6 +10,7 @@
 pub mod baseline;
 pub mod dataset;
 pub mod encoder;
+pub mod features;
 pub mod metrics;
 mod runtime;
 
@@ -20,13 +21,8 @@ pub use encoder::{Encoder, EncoderOptions, ModelPaths};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifierError {
-    #[error(
-        "model file {path} is missing: run `make model` (or set HARK_MODEL_DIR to a directory it filled)"
-    )]
+    #[error("model file {path} is missing: run `make model` (or set HARK_MODEL_DIR to a directory it filled)")]
     ModelMissing { path: PathBuf },
     #[error("ONNX Runtime failed while {context}: {message}")]
-    Runtime {
-        context: &'static str,
-        message: String,
-    },
+    Runtime { context: &'static str, message: String },
 }

@@ -22,30 +22,18 @@ pub struct Report {
 }
 
 fn ratio(numerator: usize, denominator: usize) -> f64 {
-    if denominator == 0 {
-        0.0
-    } else {
-        numerator as f64 / denominator as f64
-    }
+    if denominator == 0 { 0.0 } else { numerator as f64 / denominator as f64 }
 }
 
 fn f1(precision: f64, recall: f64) -> f64 {
-    if precision + recall == 0.0 {
-        0.0
-    } else {
-        2.0 * precision * recall / (precision + recall)
-    }
+    if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) }
 }
 
 /// Per-class precision, recall and F1 from predicted and gold class indices.
 fn per_class(gold: &[usize], predicted: &[usize], classes: usize) -> Vec<(f64, f64, f64)> {
     (0..classes)
         .map(|class| {
-            let true_positive = gold
-                .iter()
-                .zip(predicted)
-                .filter(|(g, p)| **g == class && **p == class)
-                .count();
+            let true_positive = gold.iter().zip(predicted).filter(|(g, p)| **g == class && **p == class).count();
             let predicted_positive = predicted.iter().filter(|p| **p == class).count();
             let actual_positive = gold.iter().filter(|g| **g == class).count();
             let precision = ratio(true_positive, predicted_positive);
@@ -79,28 +67,15 @@ pub fn auc(scores: &[f32], positive: &[bool]) -> Option<f64> {
     if positives == 0 || negatives == 0 {
         return None;
     }
-    let rank_sum: f64 = ranks
-        .iter()
-        .zip(positive)
-        .filter(|(_, p)| **p)
-        .map(|(rank, _)| rank)
-        .sum();
+    let rank_sum: f64 = ranks.iter().zip(positive).filter(|(_, p)| **p).map(|(rank, _)| rank).sum();
     let u = rank_sum - (positives * (positives + 1)) as f64 / 2.0;
     Some(u / (positives * negatives) as f64)
 }
 
 /// Metrics of a binary head: `probabilities` of the positive class, flagged at `threshold`.
-pub fn binary_report(
-    task: Task,
-    positive: &[bool],
-    probabilities: &[f32],
-    threshold: f32,
-) -> Report {
+pub fn binary_report(task: Task, positive: &[bool], probabilities: &[f32], threshold: f32) -> Report {
     let gold: Vec<usize> = positive.iter().map(|p| usize::from(*p)).collect();
-    let predicted: Vec<usize> = probabilities
-        .iter()
-        .map(|p| usize::from(*p >= threshold))
-        .collect();
+    let predicted: Vec<usize> = probabilities.iter().map(|p| usize::from(*p >= threshold)).collect();
     let classes = per_class(&gold, &predicted, 2);
     let correct = gold.iter().zip(&predicted).filter(|(g, p)| g == p).count();
     Report {
@@ -146,11 +121,7 @@ pub fn multiclass_report(task: Task, gold: &[usize], probabilities: &[Vec<f32>])
 }
 
 pub fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map_or(0, |(index, _)| index)
+    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(index, _)| index)
 }
 
 /// The threshold with the best F1 of the positive class, and that F1. Ties go to the higher
@@ -176,14 +147,8 @@ mod tests {
 
     #[test]
     fn auc_examples() {
-        assert_eq!(
-            auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]),
-            Some(1.0)
-        );
-        assert_eq!(
-            auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]),
-            Some(0.0)
-        );
+        assert_eq!(auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]), Some(1.0));
+        assert_eq!(auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]), Some(0.0));
         assert_eq!(auc(&[0.5, 0.5], &[false, true]), Some(0.5));
         assert_eq!(auc(&[0.5, 0.6], &[true, true]), None);
     }
@@ -205,12 +170,7 @@ mod tests {
     #[test]
     fn macro_figures() {
         let gold = [0, 1, 2, 2];
-        let probs = vec![
-            vec![0.8, 0.1, 0.1],
-            vec![0.1, 0.8, 0.1],
-            vec![0.1, 0.1, 0.8],
-            vec![0.1, 0.8, 0.1],
-        ];
+        let probs = vec![vec![0.8, 0.1, 0.1], vec![0.1, 0.8, 0.1], vec![0.1, 0.1, 0.8], vec![0.1, 0.8, 0.1]];
         let report = multiclass_report(Task::Sentiment, &gold, &probs);
         assert!((report.macro_recall - (1.0 + 1.0 + 0.5) / 3.0).abs() < 1e-9);
         assert!(report.f1.is_none());

@@ -20,9 +20,7 @@ pub fn environment(library: &Path) -> Result<Environment, ClassifierError> {
         return Ok(environment.clone());
     }
     if !library.is_file() {
-        return Err(ClassifierError::ModelMissing {
-            path: library.to_owned(),
-        });
+        return Err(ClassifierError::ModelMissing { path: library.to_owned() });
     }
     let environment = ort::init_from(library)
         .map_err(|err| ClassifierError::Runtime {

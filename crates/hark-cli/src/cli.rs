@@ -30,13 +30,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "HARK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where hark keeps its database and index
-    #[arg(
-        long,
-        global = true,
-        env = "HARK_DATA_DIR",
-        default_value = "hark-data",
-        value_name = "DIR"
-    )]
+    #[arg(long, global = true, env = "HARK_DATA_DIR", default_value = "hark-data", value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Print machine-readable JSON on stdout instead of tables
     #[arg(long, global = true)]
@@ -54,18 +48,12 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     pub fn verbosity(&self) -> i8 {
-        if self.quiet {
-            -1
-        } else {
-            i8::try_from(self.verbose).unwrap_or(i8::MAX)
-        }
+        if self.quiet { -1 } else { i8::try_from(self.verbose).unwrap_or(i8::MAX) }
     }
 
     /// The configuration file: `--config`, `HARK_CONFIG`, or `hark.toml`.
     pub fn config_path(&self) -> PathBuf {
-        self.config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("hark.toml"))
+        self.config.clone().unwrap_or_else(|| PathBuf::from("hark.toml"))
     }
 }
 
@@ -80,14 +68,12 @@ pub enum Command {
     /// Counts of mentions, customers and queue items; per source: last run, outcome, coverage gaps
     Status,
     /// Run the pipeline on mentions from a JSONL file (one Mention-shaped object per line)
-    #[command(
-        long_about = "Run the pipeline on mentions from a JSONL file: exports, backfills, tests.\n\n\
+    #[command(long_about = "Run the pipeline on mentions from a JSONL file: exports, backfills, tests.\n\n\
 Each line is one JSON object: {\"source\": \"reddit\", \"external_id\": \"t3_abc\", \"url\": \"...\", \
 \"author\": {\"handle\": \"...\", \"name\": \"...\", \"email\": \"...\", \"profile_url\": \"...\"}, \"title\": \"...\", \
 \"text\": \"...\", \"published_at\": \"RFC 3339\"}; only source, external_id and text are required. \
 HTML in text is stripped. Mentions already stored are skipped, so ingesting a file twice is harmless. \
-Bad lines are reported with their numbers and skipped; the rest is kept (exit code 3)."
-    )]
+Bad lines are reported with their numbers and skipped; the rest is kept (exit code 3).")]
     Ingest {
         /// The JSONL file (`-` for standard input)
         file: PathBuf,
@@ -109,12 +95,10 @@ Bad lines are reported with their numbers and skipped; the rest is kept (exit co
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import CRM customers from a CSV export, all or nothing
-    #[command(
-        long_about = "Import CRM customers from a CSV export (HubSpot contacts, Salesforce contacts report, \
+    #[command(long_about = "Import CRM customers from a CSV export (HubSpot contacts, Salesforce contacts report, \
 or hark's generic layout; see README.md). UTF-8 with or without BOM; quoted fields may hold commas, quotes and newlines.\n\n\
 All or nothing: if any row is invalid, every bad line is listed with its reason and nothing is written. \
-Records are keyed by their CRM id, so importing again updates changed records and leaves the rest alone."
-    )]
+Records are keyed by their CRM id, so importing again updates changed records and leaves the rest alone.")]
     Customers {
         /// The CSV file
         file: PathBuf,

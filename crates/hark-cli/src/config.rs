@@ -97,27 +97,19 @@ impl Config {
         if !path.exists() && !explicit {
             return Ok((Self::default(), ConfigOrigin::Default));
         }
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "reading configuration {} (create one with `hark init`)",
-                path.display()
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading configuration {} (create one with `hark init`)", path.display()))?;
         let config = Self::parse(&text, path)?;
         Ok((config, ConfigOrigin::File))
     }
 
     /// Parses and validates configuration text; `file` is only used in messages.
     pub fn parse(text: &str, file: &Path) -> anyhow::Result<Self> {
-        let config: Config = toml::from_str(text)
-            .with_context(|| format!("{} is not a valid hark configuration", file.display()))?;
+        let config: Config =
+            toml::from_str(text).with_context(|| format!("{} is not a valid hark configuration", file.display()))?;
         let problems = config.validate();
         if !problems.is_empty() {
-            return Err(InvalidConfig {
-                file: file.to_owned(),
-                problems,
-            }
-            .into());
+            return Err(InvalidConfig { file: file.to_owned(), problems }.into());
         }
         Ok(config)
     }
@@ -136,11 +128,7 @@ impl Config {
             if competitor.name.trim().is_empty() {
                 problems.push(format!("competitors[{index}].name"), "must not be empty");
             }
-            check_list(
-                &mut problems,
-                &format!("competitors[{index}].aliases"),
-                &competitor.aliases,
-            );
+            check_list(&mut problems, &format!("competitors[{index}].aliases"), &competitor.aliases);
         }
         let mut seen_ids = HashSet::new();
         for (index, source) in self.sources.iter().enumerate() {
@@ -155,10 +143,7 @@ struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
     fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ConfigProblem {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.0.push(ConfigProblem { path: path.into(), message: message.into() });
     }
 }
 
@@ -184,35 +169,18 @@ struct KindFields {
 fn kind_fields(kind: &str) -> Option<KindFields> {
     let fields = match kind {
         "reddit" => KindFields {
-            allowed: &[
-                "subreddits",
-                "queries",
-                "client_id_env",
-                "client_secret_env",
-                "user_agent",
-                "comments",
-            ],
+            allowed: &["subreddits", "queries", "client_id_env", "client_secret_env", "user_agent", "comments"],
             needs_one_of: &["subreddits", "queries"],
             required: &[],
         },
-        "hackernews" => KindFields {
-            allowed: &["queries"],
-            needs_one_of: &["queries"],
-            required: &[],
-        },
+        "hackernews" => KindFields { allowed: &["queries"], needs_one_of: &["queries"], required: &[] },
         "mastodon" => KindFields {
             allowed: &["tags", "queries", "token_env"],
             needs_one_of: &["tags", "queries"],
             required: &["base_url"],
         },
         "bluesky" => KindFields {
-            allowed: &[
-                "queries",
-                "tags",
-                "identifier_env",
-                "token_env",
-                "app_password_env",
-            ],
+            allowed: &["queries", "tags", "identifier_env", "token_env", "app_password_env"],
             needs_one_of: &["queries", "tags"],
             required: &[],
         },
@@ -221,11 +189,7 @@ fn kind_fields(kind: &str) -> Option<KindFields> {
             needs_one_of: &["queries", "tags"],
             required: &["site"],
         },
-        "rss" => KindFields {
-            allowed: &["feeds"],
-            needs_one_of: &["feeds"],
-            required: &[],
-        },
+        "rss" => KindFields { allowed: &["feeds"], needs_one_of: &["feeds"], required: &[] },
         "web" => KindFields {
             allowed: &["pages", "selectors", "max_pages"],
             needs_one_of: &["pages"],
@@ -239,50 +203,29 @@ fn kind_fields(kind: &str) -> Option<KindFields> {
 impl SourceConfig {
     fn validate(&self, path: &str, seen_ids: &mut HashSet<String>, problems: &mut Problems) {
         let id_ok = !self.id.is_empty()
-            && self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+            && self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
         if !id_ok {
-            problems.push(
-                format!("{path}.id"),
-                "must be letters, digits, '-', '_' or '.', and not empty",
-            );
+            problems.push(format!("{path}.id"), "must be letters, digits, '-', '_' or '.', and not empty");
         } else if !seen_ids.insert(self.id.clone()) {
-            problems.push(
-                format!("{path}.id"),
-                format!(
-                    "{:?} is used by another source; ids must be unique",
-                    self.id
-                ),
-            );
+            problems.push(format!("{path}.id"), format!("{:?} is used by another source; ids must be unique", self.id));
         }
         let Some(fields) = kind_fields(&self.kind) else {
             problems.push(
                 format!("{path}.kind"),
-                format!(
-                    "unknown kind {:?}; expected one of: {}",
-                    self.kind,
-                    SourceKind::KNOWN.join(", ")
-                ),
+                format!("unknown kind {:?}; expected one of: {}", self.kind, SourceKind::KNOWN.join(", ")),
             );
             return;
         };
         if let Some(base_url) = &self.base_url
             && !(base_url.starts_with("http://") || base_url.starts_with("https://"))
         {
-            problems.push(
-                format!("{path}.base_url"),
-                "must be an http:// or https:// URL",
-            );
+            problems.push(format!("{path}.base_url"), "must be an http:// or https:// URL");
         }
         if let Some(interval) = &self.interval {
             match parse_interval(interval) {
                 Ok(duration) if duration < Duration::from_secs(10) => {
-                    problems.push(
-                        format!("{path}.interval"),
-                        "must be at least 10s: sources ban clients that poll faster",
-                    );
+                    problems
+                        .push(format!("{path}.interval"), "must be at least 10s: sources ban clients that poll faster");
                 }
                 Ok(_) => {}
                 Err(message) => problems.push(format!("{path}.interval"), message),
@@ -293,11 +236,7 @@ impl SourceConfig {
             if !fields.allowed.contains(&name.as_str()) {
                 problems.push(
                     field_path,
-                    format!(
-                        "unknown field for kind {:?}; expected one of: {}",
-                        self.kind,
-                        fields.allowed.join(", ")
-                    ),
+                    format!("unknown field for kind {:?}; expected one of: {}", self.kind, fields.allowed.join(", ")),
                 );
                 continue;
             }
@@ -309,10 +248,7 @@ impl SourceConfig {
                 other => self.fields.contains_key(other),
             };
             if !present {
-                problems.push(
-                    format!("{path}.{required}"),
-                    format!("is required for kind {:?}", self.kind),
-                );
+                problems.push(format!("{path}.{required}"), format!("is required for kind {:?}", self.kind));
             }
         }
         let has_entries = |name: &str| match self.fields.get(name) {
@@ -329,10 +265,7 @@ impl SourceConfig {
             let message = if fields.needs_one_of.len() == 1 {
                 "must not be empty".to_owned()
             } else {
-                format!(
-                    "must not be empty (set at least one of: {})",
-                    fields.needs_one_of.join(", ")
-                )
+                format!("must not be empty (set at least one of: {})", fields.needs_one_of.join(", "))
             };
             problems.push(format!("{path}.{named}"), message);
         }
@@ -343,29 +276,26 @@ fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut
     if name.ends_with("_env") {
         let valid = value.as_str().is_some_and(|var| {
             !var.is_empty()
-                && var
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                 && !var.starts_with(|c: char| c.is_ascii_digit())
         });
         if !valid {
-            problems.push(path, "must name an environment variable (e.g. \"HARK_REDDIT_SECRET\"), never hold the secret itself");
+            problems.push(
+                path,
+                "must name an environment variable (e.g. \"HARK_REDDIT_SECRET\"), never hold the secret itself",
+            );
         }
         return;
     }
     match (name, value) {
         ("selectors", toml::Value::Table(table)) => {
             if !table.contains_key("item") {
-                problems.push(
-                    format!("{path}.item"),
-                    "is required: the CSS selector of one post",
-                );
+                problems.push(format!("{path}.item"), "is required: the CSS selector of one post");
             }
         }
-        ("selectors", _) => problems.push(
-            path,
-            "must be a table of CSS selectors (item, title, body, author, date, link, next)",
-        ),
+        ("selectors", _) => {
+            problems.push(path, "must be a table of CSS selectors (item, title, body, author, date, link, next)")
+        }
         ("site" | "user_agent", toml::Value::String(text)) if !text.trim().is_empty() => {}
         ("site" | "user_agent", _) => problems.push(path, "must be a non-empty string"),
         ("comments", toml::Value::Boolean(_)) => {}
@@ -379,10 +309,7 @@ fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut
                         if matches!(name, "feeds" | "pages")
                             && !(text.starts_with("http://") || text.starts_with("https://"))
                         {
-                            problems.push(
-                                format!("{path}[{index}]"),
-                                "must be an http:// or https:// URL",
-                            );
+                            problems.push(format!("{path}[{index}]"), "must be an http:// or https:// URL");
                         }
                     }
                     _ => problems.push(format!("{path}[{index}]"), "must be a non-empty string"),
@@ -412,9 +339,7 @@ pub fn parse_interval(raw: &str) -> Result<Duration, String> {
             _ => return Err(error()),
         };
         let value: u64 = number.parse().map_err(|_| error())?;
-        total = total
-            .checked_add(value.checked_mul(unit).ok_or_else(error)?)
-            .ok_or_else(error)?;
+        total = total.checked_add(value.checked_mul(unit).ok_or_else(error)?).ok_or_else(error)?;
         number.clear();
         saw_unit = true;
     }
@@ -493,18 +418,11 @@ mod tests {
 
     #[test]
     fn invalid_config_lists_every_problem() {
-        let err = Config::parse(
-            "[[sources]]\nid = \"\"\nkind = \"hackernews\"\n",
-            Path::new("x.toml"),
-        )
-        .unwrap_err();
+        let err = Config::parse("[[sources]]\nid = \"\"\nkind = \"hackernews\"\n", Path::new("x.toml")).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("x.toml has 2 problems"), "{message}");
         assert!(message.contains("sources[0].id"), "{message}");
-        assert!(
-            message.contains("sources[0].queries: must not be empty"),
-            "{message}"
-        );
+        assert!(message.contains("sources[0].queries: must not be empty"), "{message}");
     }
 
     #[test]

@@ -21,22 +21,13 @@ pub struct AppContext {
 impl AppContext {
     pub fn load(global: GlobalArgs) -> anyhow::Result<Self> {
         let (config, config_origin) = Config::load(&global.config_path(), global.config.is_some())?;
-        Ok(Self {
-            global,
-            config,
-            config_origin,
-        })
+        Ok(Self { global, config, config_origin })
     }
 
     pub async fn store(&self) -> anyhow::Result<Store> {
         Store::open_in(&self.global.data_dir)
             .await
-            .with_context(|| {
-                format!(
-                    "opening the data directory {}",
-                    self.global.data_dir.display()
-                )
-            })
+            .with_context(|| format!("opening the data directory {}", self.global.data_dir.display()))
     }
 
     pub async fn pipeline(&self) -> anyhow::Result<Pipeline> {

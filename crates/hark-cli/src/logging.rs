@@ -20,9 +20,7 @@ pub fn init(verbosity: i8, format: LogFormat) {
         _ => "debug,hark_cli=trace,hark_pipeline=trace,hark_store=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Human => builder.with_target(false).compact().try_init(),
         LogFormat::Json => builder.json().try_init(),

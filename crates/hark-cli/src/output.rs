@@ -24,11 +24,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()
     }
     let mut stdout = std::io::stdout().lock();
     let mut render = |cells: Vec<&str>| {
-        let line: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
+        let line: Vec<String> = cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         writeln!(stdout, "{}", line.join("  ").trim_end())
     };
     render(headers.to_vec())?;

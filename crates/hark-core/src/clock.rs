@@ -28,33 +28,22 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self {
-            now: Mutex::new(start),
-        }
+        Self { now: Mutex::new(start) }
     }
 
     pub fn advance(&self, by: Duration) {
-        let mut now = self
-            .now
-            .lock()
-            .expect("clock mutex is never poisoned: no panics while held");
+        let mut now = self.now.lock().expect("clock mutex is never poisoned: no panics while held");
         *now += by;
     }
 
     pub fn set(&self, to: DateTime<Utc>) {
-        *self
-            .now
-            .lock()
-            .expect("clock mutex is never poisoned: no panics while held") = to;
+        *self.now.lock().expect("clock mutex is never poisoned: no panics while held") = to;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        *self
-            .now
-            .lock()
-            .expect("clock mutex is never poisoned: no panics while held")
+        *self.now.lock().expect("clock mutex is never poisoned: no panics while held")
     }
 }
 
@@ -64,9 +53,7 @@ mod tests {
 
     #[test]
     fn manual_clock_moves_only_when_told() {
-        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(Duration::minutes(5));

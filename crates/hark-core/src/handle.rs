@@ -36,25 +36,14 @@ fn is_url(raw: &str) -> bool {
 
 fn reddit(raw: &str) -> String {
     if is_url(raw) {
-        return path_after(raw, "/user/")
-            .or_else(|| path_after(raw, "/u/"))
-            .unwrap_or("")
-            .to_owned();
+        return path_after(raw, "/user/").or_else(|| path_after(raw, "/u/")).unwrap_or("").to_owned();
     }
-    raw.trim_start_matches('/')
-        .trim_start_matches("u/")
-        .trim_start_matches('@')
-        .to_owned()
+    raw.trim_start_matches('/').trim_start_matches("u/").trim_start_matches('@').to_owned()
 }
 
 fn hackernews(raw: &str) -> String {
     if is_url(raw) {
-        return raw
-            .split("id=")
-            .nth(1)
-            .map(|rest| rest.split('&').next().unwrap_or(""))
-            .unwrap_or("")
-            .to_owned();
+        return raw.split("id=").nth(1).map(|rest| rest.split('&').next().unwrap_or("")).unwrap_or("").to_owned();
     }
     raw.trim_start_matches('@').to_owned()
 }
@@ -91,14 +80,7 @@ fn stackexchange(raw: &str) -> String {
 fn twitter(raw: &str) -> String {
     if is_url(raw) {
         let without_scheme = raw.split("://").nth(1).unwrap_or("");
-        return without_scheme
-            .split('/')
-            .nth(1)
-            .unwrap_or("")
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_owned();
+        return without_scheme.split('/').nth(1).unwrap_or("").split(['?', '#']).next().unwrap_or("").to_owned();
     }
     raw.trim_start_matches('@').to_owned()
 }
@@ -110,11 +92,7 @@ mod tests {
     use super::*;
 
     fn check(kind: &str, raw: &str, expected: Option<&str>) {
-        assert_eq!(
-            normalize(kind, raw).as_deref(),
-            expected,
-            "normalize({kind:?}, {raw:?})"
-        );
+        assert_eq!(normalize(kind, raw).as_deref(), expected, "normalize({kind:?}, {raw:?})");
     }
 
     #[test]
@@ -124,33 +102,13 @@ mod tests {
         check("reddit", "/u/spez", Some("spez"));
         check("reddit", "https://www.reddit.com/user/Spez/", Some("spez"));
         check("reddit", "https://old.reddit.com/u/spez?x=1", Some("spez"));
-        check(
-            "hackernews",
-            "https://news.ycombinator.com/user?id=pg",
-            Some("pg"),
-        );
+        check("hackernews", "https://news.ycombinator.com/user?id=pg", Some("pg"));
         check("hackernews", "pg", Some("pg"));
-        check(
-            "mastodon",
-            "@Gargron@mastodon.social",
-            Some("gargron@mastodon.social"),
-        );
-        check(
-            "mastodon",
-            "https://mastodon.social/@Gargron",
-            Some("gargron@mastodon.social"),
-        );
+        check("mastodon", "@Gargron@mastodon.social", Some("gargron@mastodon.social"));
+        check("mastodon", "https://mastodon.social/@Gargron", Some("gargron@mastodon.social"));
         check("bluesky", "@jay.bsky.team", Some("jay.bsky.team"));
-        check(
-            "bluesky",
-            "https://bsky.app/profile/jay.bsky.team",
-            Some("jay.bsky.team"),
-        );
-        check(
-            "stackexchange",
-            "https://stackoverflow.com/users/22656/jon-skeet",
-            Some("22656"),
-        );
+        check("bluesky", "https://bsky.app/profile/jay.bsky.team", Some("jay.bsky.team"));
+        check("stackexchange", "https://stackoverflow.com/users/22656/jon-skeet", Some("22656"));
         check("twitter", "@AcmeCRM", Some("acmecrm"));
         check("twitter", "https://x.com/AcmeCRM?lang=en", Some("acmecrm"));
         check("reddit", "   ", None);

@@ -19,10 +19,7 @@ pub(crate) fn stable_hash(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
     }
     let digest = hasher.finalize();
-    digest[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    digest[..16].iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The id of a mention: `m_` and a stable hash of (source kind, external id).
@@ -87,14 +84,8 @@ mod tests {
     fn mention_id_is_stable_across_releases() {
         // Pinned: changing the hash would orphan every stored mention.
         let kind = SourceKind::parse("reddit").unwrap();
-        assert_eq!(
-            MentionId::new(&kind, "t3_abc").as_str(),
-            "m_a29d3d3b27ba276c20d31c4c74e3e931"
-        );
-        assert_eq!(
-            MentionId::new(&kind, "t3_abc"),
-            MentionId::new(&kind, "t3_abc")
-        );
+        assert_eq!(MentionId::new(&kind, "t3_abc").as_str(), "m_a29d3d3b27ba276c20d31c4c74e3e931");
+        assert_eq!(MentionId::new(&kind, "t3_abc"), MentionId::new(&kind, "t3_abc"));
     }
 
     proptest! {

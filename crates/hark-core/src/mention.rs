@@ -18,33 +18,18 @@ use crate::signals::Signals;
 pub struct SourceKind(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid source kind {0:?}: use 1-32 lower-case letters, digits, '-' or '_' (e.g. \"reddit\")"
-)]
+#[error("invalid source kind {0:?}: use 1-32 lower-case letters, digits, '-' or '_' (e.g. \"reddit\")")]
 pub struct SourceKindError(pub String);
 
 impl SourceKind {
     /// The kinds hark ships connectors for; `hark ingest` accepts any valid name.
-    pub const KNOWN: &'static [&'static str] = &[
-        "reddit",
-        "hackernews",
-        "mastodon",
-        "bluesky",
-        "stackexchange",
-        "rss",
-        "web",
-    ];
+    pub const KNOWN: &'static [&'static str] =
+        &["reddit", "hackernews", "mastodon", "bluesky", "stackexchange", "rss", "web"];
 
     pub fn parse(raw: &str) -> Result<Self, SourceKindError> {
         let valid = (1..=32).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if valid {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(SourceKindError(raw.to_owned()))
-        }
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if valid { Ok(Self(raw.to_owned())) } else { Err(SourceKindError(raw.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {

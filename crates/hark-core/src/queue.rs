@@ -37,13 +37,8 @@ pub enum QueueState {
 }
 
 impl QueueState {
-    pub const ALL: [QueueState; 5] = [
-        QueueState::New,
-        QueueState::Assigned,
-        QueueState::Contacted,
-        QueueState::Resolved,
-        QueueState::Dismissed,
-    ];
+    pub const ALL: [QueueState; 5] =
+        [QueueState::New, QueueState::Assigned, QueueState::Contacted, QueueState::Resolved, QueueState::Dismissed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,9 +63,7 @@ impl QueueState {
             (Resolved | Dismissed, New) => true,
             (Resolved | Dismissed, _) => false,
             (_, Resolved | Dismissed) => true,
-            (New, Assigned | Contacted) | (Assigned, Contacted | New) | (Contacted, Assigned) => {
-                true
-            }
+            (New, Assigned | Contacted) | (Assigned, Contacted | New) | (Contacted, Assigned) => true,
             _ => false,
         }
     }

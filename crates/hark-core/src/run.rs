@@ -24,14 +24,9 @@ impl RunOutcome {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            RunOutcome::Running,
-            RunOutcome::Ok,
-            RunOutcome::Partial,
-            RunOutcome::Failed,
-        ]
-        .into_iter()
-        .find(|outcome| outcome.as_str() == raw)
+        [RunOutcome::Running, RunOutcome::Ok, RunOutcome::Partial, RunOutcome::Failed]
+            .into_iter()
+            .find(|outcome| outcome.as_str() == raw)
     }
 
     /// A run that did not finish cleanly leaves a gap in coverage.

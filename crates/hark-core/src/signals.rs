@@ -38,9 +38,7 @@ impl FromStr for Sentiment {
             "negative" => Ok(Sentiment::Negative),
             "neutral" => Ok(Sentiment::Neutral),
             "positive" => Ok(Sentiment::Positive),
-            other => Err(format!(
-                "unknown sentiment {other:?}: expected negative, neutral or positive"
-            )),
+            other => Err(format!("unknown sentiment {other:?}: expected negative, neutral or positive")),
         }
     }
 }
@@ -87,34 +85,17 @@ mod tests {
 
     #[test]
     fn label_is_the_argmax() {
-        let scores = SentimentScores {
-            negative: 0.2,
-            neutral: 0.3,
-            positive: 0.5,
-        };
+        let scores = SentimentScores { negative: 0.2, neutral: 0.3, positive: 0.5 };
         assert_eq!(scores.label(), Sentiment::Positive);
-        let scores = SentimentScores {
-            negative: 0.6,
-            neutral: 0.3,
-            positive: 0.1,
-        };
+        let scores = SentimentScores { negative: 0.6, neutral: 0.3, positive: 0.1 };
         assert_eq!(scores.label(), Sentiment::Negative);
-        let scores = SentimentScores {
-            negative: 0.2,
-            neutral: 0.5,
-            positive: 0.3,
-        };
+        let scores = SentimentScores { negative: 0.2, neutral: 0.5, positive: 0.3 };
         assert_eq!(scores.label(), Sentiment::Neutral);
     }
 
     #[test]
     fn sentiment_parses_case_insensitively() {
         assert_eq!(" Negative ".parse::<Sentiment>(), Ok(Sentiment::Negative));
-        assert!(
-            "meh"
-                .parse::<Sentiment>()
-                .unwrap_err()
-                .contains("expected negative")
-        );
+        assert!("meh".parse::<Sentiment>().unwrap_err().contains("expected negative"));
     }
 }

@@ -16,9 +16,7 @@ use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a person wrote.
-const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head",
-];
+const DROPPED: &[&str] = &["script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"];
 
 /// Elements after which the text continues on a new line.
 const BLOCKS: &[&str] = &[
@@ -52,10 +50,8 @@ const BLOCKS: &[&str] = &[
 /// Nesting beyond which markup is flattened before parsing.
 pub const MAX_PARSED_DEPTH: usize = 256;
 
-const VOID: &[&str] = &[
-    "br", "img", "hr", "input", "meta", "link", "wbr", "area", "base", "col", "embed", "source",
-    "track", "param",
-];
+const VOID: &[&str] =
+    &["br", "img", "hr", "input", "meta", "link", "wbr", "area", "base", "col", "embed", "source", "track", "param"];
 
 /// Converts an HTML fragment (or plain text) to plain text.
 pub fn html_to_text(html: &str) -> String {
@@ -67,10 +63,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// The name of the tag starting at `rest` (after `<` or `</`), lower case.
 fn tag_name(rest: &str) -> String {
-    rest.chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
 
 /// An upper bound on how deep the elements nest, counted without parsing.
@@ -80,12 +73,8 @@ fn estimated_depth(html: &str) -> usize {
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
         if let Some(closing) = rest.strip_prefix('/') {
-            depth = depth.saturating_sub(usize::from(
-                closing.starts_with(|c: char| c.is_ascii_alphabetic()),
-            ));
-        } else if rest.starts_with(|c: char| c.is_ascii_alphabetic())
-            && !VOID.contains(&tag_name(rest).as_str())
-        {
+            depth = depth.saturating_sub(usize::from(closing.starts_with(|c: char| c.is_ascii_alphabetic())));
+        } else if rest.starts_with(|c: char| c.is_ascii_alphabetic()) && !VOID.contains(&tag_name(rest).as_str()) {
             let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
             if !self_closing {
                 depth += 1;
@@ -104,8 +93,7 @@ fn strip_tags(html: &str) -> String {
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        let is_tag = after
-            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
+        let is_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
         if !is_tag {
             out.push_str("&lt;");
             rest = after;
@@ -120,9 +108,7 @@ fn strip_tags(html: &str) -> String {
         if !after.starts_with('/') && DROPPED.contains(&name.as_str()) {
             let closing = format!("</{name}");
             rest = match rest.to_ascii_lowercase().find(&closing) {
-                Some(close) => rest[close..]
-                    .find('>')
-                    .map_or("", |gt| &rest[close + gt + 1..]),
+                Some(close) => rest[close..].find('>').map_or("", |gt| &rest[close + gt + 1..]),
                 None => "",
             };
         } else if BLOCKS.contains(&name.as_str()) {
@@ -209,25 +195,13 @@ mod tests {
 
     #[test]
     fn examples() {
-        check(
-            "<p>Hello <b>world</b></p><p>again</p>",
-            "Hello world\nagain",
-        );
+        check("<p>Hello <b>world</b></p><p>again</p>", "Hello world\nagain");
         check("AT&amp;T &lt;3 caf&eacute; &#x1F600;", "AT&T <3 café 😀");
         check("I <3 this & that", "I <3 this & that");
-        check(
-            "line one<br>line two<br/>three",
-            "line one\nline two\nthree",
-        );
-        check(
-            "<script>alert('x')</script>visible<style>p{}</style>",
-            "visible",
-        );
+        check("line one<br>line two<br/>three", "line one\nline two\nthree");
+        check("<script>alert('x')</script>visible<style>p{}</style>", "visible");
         check("<img src=x onerror=alert(1)>after", "after");
-        check(
-            "  lots   of \t\t space\n\n\n and lines  ",
-            "lots of space\nand lines",
-        );
+        check("  lots   of \t\t space\n\n\n and lines  ", "lots of space\nand lines");
         check("<a href=\"https://x\">link text</a>", "link text");
         check("unclosed <b>bold <i>italic", "unclosed bold italic");
         check("<!-- comment -->text<![CDATA[ x ]]>", "text");
@@ -251,11 +225,7 @@ mod tests {
             "I <3 you &amp; me",
             "<!-- c -->t<br/>u",
         ] {
-            assert_eq!(
-                parse_to_text(&strip_tags(html)),
-                parse_to_text(html),
-                "{html}"
-            );
+            assert_eq!(parse_to_text(&strip_tags(html)), parse_to_text(html), "{html}");
         }
     }
 

@@ -48,29 +48,19 @@ const TRACKING_PARAMS: &[&str] = &[
 
 fn is_tracking_param(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_")
-        || lower.starts_with("pk_")
-        || TRACKING_PARAMS.contains(&lower.as_str())
+    lower.starts_with("utm_") || lower.starts_with("pk_") || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
 /// Returns the canonical form of `input`, or why it has none.
 pub fn canonicalize(input: &str) -> Result<String, CanonicalUrlError> {
     let trimmed = input.trim();
-    let mut url = Url::parse(trimmed).map_err(|err| CanonicalUrlError::Invalid {
-        input: input.to_owned(),
-        reason: err.to_string(),
-    })?;
+    let mut url = Url::parse(trimmed)
+        .map_err(|err| CanonicalUrlError::Invalid { input: input.to_owned(), reason: err.to_string() })?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(CanonicalUrlError::Scheme {
-            input: input.to_owned(),
-            scheme: url.scheme().to_owned(),
-        });
+        return Err(CanonicalUrlError::Scheme { input: input.to_owned(), scheme: url.scheme().to_owned() });
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(CanonicalUrlError::Invalid {
-            input: input.to_owned(),
-            reason: "no host".to_owned(),
-        });
+        return Err(CanonicalUrlError::Invalid { input: input.to_owned(), reason: "no host".to_owned() });
     }
 
     let kept: Vec<(String, String)> = url
@@ -87,11 +77,7 @@ pub fn canonicalize(input: &str) -> Result<String, CanonicalUrlError> {
     let path = url.path().to_owned();
     let trimmed_path = path.trim_end_matches('/');
     if trimmed_path.len() != path.len() {
-        url.set_path(if trimmed_path.is_empty() {
-            "/"
-        } else {
-            trimmed_path
-        });
+        url.set_path(if trimmed_path.is_empty() { "/" } else { trimmed_path });
     }
     if url.fragment() == Some("") {
         url.set_fragment(None);
@@ -106,59 +92,28 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: &str) {
-        assert_eq!(
-            canonicalize(input).unwrap(),
-            expected,
-            "canonicalize({input:?})"
-        );
+        assert_eq!(canonicalize(input).unwrap(), expected, "canonicalize({input:?})");
     }
 
     #[test]
     fn examples() {
-        check(
-            "https://Example.COM/a/b/?utm_source=x&id=3&fbclid=abc",
-            "https://example.com/a/b?id=3",
-        );
-        check(
-            "HTTPS://www.Reddit.com/r/crm/comments/abc/title/",
-            "https://www.reddit.com/r/crm/comments/abc/title",
-        );
-        check(
-            "https://news.ycombinator.com/item?id=123",
-            "https://news.ycombinator.com/item?id=123",
-        );
+        check("https://Example.COM/a/b/?utm_source=x&id=3&fbclid=abc", "https://example.com/a/b?id=3");
+        check("HTTPS://www.Reddit.com/r/crm/comments/abc/title/", "https://www.reddit.com/r/crm/comments/abc/title");
+        check("https://news.ycombinator.com/item?id=123", "https://news.ycombinator.com/item?id=123");
         check("https://example.com:443/", "https://example.com/");
-        check(
-            "http://example.com:8080/x?gclid=1",
-            "http://example.com:8080/x",
-        );
+        check("http://example.com:8080/x?gclid=1", "http://example.com:8080/x");
         check("https://example.com/?", "https://example.com/");
-        check(
-            "https://example.com/post#comment-4",
-            "https://example.com/post#comment-4",
-        );
+        check("https://example.com/post#comment-4", "https://example.com/post#comment-4");
         check("https://example.com/post#", "https://example.com/post");
         check("  https://example.com/a//  ", "https://example.com/a");
-        check(
-            "https://example.com/s?q=a+b&UTM_Medium=email",
-            "https://example.com/s?q=a+b",
-        );
+        check("https://example.com/s?q=a+b&UTM_Medium=email", "https://example.com/s?q=a+b");
     }
 
     #[test]
     fn rejects_what_is_not_a_web_url() {
-        assert!(matches!(
-            canonicalize("not a url"),
-            Err(CanonicalUrlError::Invalid { .. })
-        ));
-        assert!(matches!(
-            canonicalize("ftp://example.com/x"),
-            Err(CanonicalUrlError::Scheme { .. })
-        ));
-        assert!(matches!(
-            canonicalize("javascript:alert(1)"),
-            Err(CanonicalUrlError::Scheme { .. })
-        ));
+        assert!(matches!(canonicalize("not a url"), Err(CanonicalUrlError::Invalid { .. })));
+        assert!(matches!(canonicalize("ftp://example.com/x"), Err(CanonicalUrlError::Scheme { .. })));
+        assert!(matches!(canonicalize("javascript:alert(1)"), Err(CanonicalUrlError::Scheme { .. })));
     }
 
     fn url_strategy() -> impl Strategy<Value = String> {
@@ -184,8 +139,7 @@ mod tests {
                     url.push('/');
                 }
                 if !params.is_empty() {
-                    let query: Vec<String> =
-                        params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     url.push('?');
                     url.push_str(&query.join("&"));
                 }

@@ -63,10 +63,7 @@ pub enum ImportError {
     )]
     UnknownLayout { found: String },
     #[error("the header row has no column for {missing} (layout {format})")]
-    MissingColumn {
-        format: &'static str,
-        missing: String,
-    },
+    MissingColumn { format: &'static str, missing: String },
     #[error("{} bad row{}; nothing was imported", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Rows(Vec<RowError>),
 }
@@ -184,11 +181,7 @@ impl<R: BufRead> Read for CrlfToLf<R> {
                 }
                 continue;
             }
-            let run = buffer
-                .iter()
-                .position(|&byte| byte == b'\r')
-                .unwrap_or(buffer.len())
-                .min(out.len() - written);
+            let run = buffer.iter().position(|&byte| byte == b'\r').unwrap_or(buffer.len()).min(out.len() - written);
             out[written..written + run].copy_from_slice(&buffer[..run]);
             self.inner.consume(run);
             written += run;
@@ -198,22 +191,10 @@ impl<R: BufRead> Read for CrlfToLf<R> {
 }
 
 /// Reads a CRM export. `now` stamps the records' `updated_at`.
-pub fn parse_customers<R: Read>(
-    input: R,
-    format: CrmFormat,
-    now: DateTime<Utc>,
-) -> Result<ParsedImport, ImportError> {
-    let input = CrlfToLf {
-        inner: BufReader::new(input),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(input);
-    let raw_headers = reader
-        .byte_headers()
-        .map_err(|err| ImportError::Header(err.to_string()))?
-        .clone();
+pub fn parse_customers<R: Read>(input: R, format: CrmFormat, now: DateTime<Utc>) -> Result<ParsedImport, ImportError> {
+    let input = CrlfToLf { inner: BufReader::new(input) };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+    let raw_headers = reader.byte_headers().map_err(|err| ImportError::Header(err.to_string()))?.clone();
     if raw_headers.is_empty() || raw_headers.iter().all(<[u8]>::is_empty) {
         return Err(ImportError::Empty);
     }
@@ -221,11 +202,7 @@ pub fn parse_customers<R: Read>(
         .iter()
         .enumerate()
         .map(|(index, bytes)| {
-            let bytes = if index == 0 {
-                bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-            } else {
-                bytes
-            };
+            let bytes = if index == 0 { bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) } else { bytes };
             String::from_utf8_lossy(bytes).trim().to_lowercase()
         })
         .collect();
@@ -233,51 +210,27 @@ pub fn parse_customers<R: Read>(
         .iter()
         .enumerate()
         .map(|(index, bytes)| {
-            let bytes = if index == 0 {
-                bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-            } else {
-                bytes
-            };
+            let bytes = if index == 0 { bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) } else { bytes };
             String::from_utf8_lossy(bytes).trim().to_owned()
         })
         .collect();
     let format = match format {
-        CrmFormat::Auto => detect(&headers).ok_or_else(|| ImportError::UnknownLayout {
-            found: original_headers.join(", "),
-        })?,
+        CrmFormat::Auto => {
+            detect(&headers).ok_or_else(|| ImportError::UnknownLayout { found: original_headers.join(", ") })?
+        }
         chosen => chosen,
     };
     let columns: Vec<Option<Field>> = headers
         .iter()
-        .map(|header| {
-            layout(format)
-                .iter()
-                .find(|(name, _)| name == header)
-                .map(|(_, field)| *field)
-        })
+        .map(|header| layout(format).iter().find(|(name, _)| name == header).map(|(_, field)| *field))
         .collect();
     let needs_ref = matches!(format, CrmFormat::Hubspot | CrmFormat::Salesforce);
     if needs_ref && !columns.contains(&Some(Field::CrmRef)) {
-        let missing = if format == CrmFormat::Hubspot {
-            "\"Record ID\""
-        } else {
-            "\"Contact ID\""
-        };
-        return Err(ImportError::MissingColumn {
-            format: format.as_str(),
-            missing: missing.to_owned(),
-        });
+        let missing = if format == CrmFormat::Hubspot { "\"Record ID\"" } else { "\"Contact ID\"" };
+        return Err(ImportError::MissingColumn { format: format.as_str(), missing: missing.to_owned() });
     }
-    if !columns.iter().any(|c| {
-        matches!(
-            c,
-            Some(Field::Email | Field::FullName | Field::FirstName | Field::LastName)
-        )
-    }) {
-        return Err(ImportError::MissingColumn {
-            format: format.as_str(),
-            missing: "a name or an email".to_owned(),
-        });
+    if !columns.iter().any(|c| matches!(c, Some(Field::Email | Field::FullName | Field::FirstName | Field::LastName))) {
+        return Err(ImportError::MissingColumn { format: format.as_str(), missing: "a name or an email".to_owned() });
     }
 
     let mut customers = Vec::new();
@@ -292,18 +245,12 @@ pub fn parse_customers<R: Read>(
             Ok(true) => {}
             Err(err) => {
                 let line = err.position().map_or(line, csv::Position::line);
-                errors.push(RowError {
-                    line,
-                    message: format!("unreadable CSV: {err}"),
-                });
+                errors.push(RowError { line, message: format!("unreadable CSV: {err}") });
                 continue;
             }
         }
         let line = record.position().map_or(line, csv::Position::line);
-        if record
-            .iter()
-            .all(|field| field.iter().all(u8::is_ascii_whitespace))
-        {
+        if record.iter().all(|field| field.iter().all(u8::is_ascii_whitespace)) {
             blank_rows += 1;
             continue;
         }
@@ -323,10 +270,7 @@ pub fn parse_customers<R: Read>(
                 if let Some(first) = first_line_of_ref.get(&customer.crm_ref) {
                     errors.push(RowError {
                         line,
-                        message: format!(
-                            "duplicate CRM id {:?} (first on line {first})",
-                            customer.crm_ref
-                        ),
+                        message: format!("duplicate CRM id {:?} (first on line {first})", customer.crm_ref),
                     });
                     continue;
                 }
@@ -339,19 +283,12 @@ pub fn parse_customers<R: Read>(
     if !errors.is_empty() {
         return Err(ImportError::Rows(errors));
     }
-    Ok(ParsedImport {
-        format,
-        customers,
-        blank_rows,
-    })
+    Ok(ParsedImport { format, customers, blank_rows })
 }
 
 /// Splits a cell holding several values (`a@x.com; b@y.com`).
 fn split_list(value: &str) -> impl Iterator<Item = &str> {
-    value
-        .split([';', ',', '|'])
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
+    value.split([';', ',', '|']).map(str::trim).filter(|item| !item.is_empty())
 }
 
 fn row_to_customer(
@@ -373,9 +310,7 @@ fn row_to_customer(
 
     for ((bytes, column), header) in record.iter().zip(columns).zip(headers) {
         let Ok(value) = std::str::from_utf8(bytes) else {
-            problems.push(format!(
-                "column {header:?} is not valid UTF-8 (save the export as UTF-8)"
-            ));
+            problems.push(format!("column {header:?} is not valid UTF-8 (save the export as UTF-8)"));
             continue;
         };
         let value = value.trim();
@@ -411,9 +346,7 @@ fn row_to_customer(
                 Some(normalized) => {
                     handles.insert((*kind).to_owned(), normalized);
                 }
-                None => problems.push(format!(
-                    "{kind} handle {value:?} is not a handle or profile URL"
-                )),
+                None => problems.push(format!("{kind} handle {value:?} is not a handle or profile URL")),
             },
             Some(Field::Products) => products.extend(split_list(value).map(str::to_owned)),
             Some(Field::Tier) => tier = owned,
@@ -426,11 +359,7 @@ fn row_to_customer(
         }
     }
 
-    let joined = [first_name, last_name]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let joined = [first_name, last_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let name = full_name.or((!joined.is_empty()).then_some(joined));
     if name.is_none() && emails.is_empty() && problems.is_empty() {
         problems.push("no name and no email".to_owned());
@@ -496,16 +425,10 @@ mod tests {
         assert_eq!(ada.domains, ["example.com"]);
         assert_eq!(ada.handles.get("twitter").map(String::as_str), Some("adal"));
         assert_eq!(ada.owner.as_deref(), Some("Sam Owner"));
-        assert_eq!(
-            ada.extra.get("Lifecycle Stage").map(String::as_str),
-            Some("customer")
-        );
+        assert_eq!(ada.extra.get("Lifecycle Stage").map(String::as_str), Some("customer"));
         let grace = &parsed.customers[1];
         assert_eq!(grace.company.as_deref(), Some("The \"Navy\"\nReserve"));
-        assert_eq!(
-            grace.extra.get("Phone Number").map(String::as_str),
-            Some("555-0100")
-        );
+        assert_eq!(grace.extra.get("Phone Number").map(String::as_str), Some("555-0100"));
     }
 
     #[test]
@@ -517,10 +440,7 @@ mod tests {
         let linus = &parsed.customers[0];
         assert_eq!(linus.crm_ref, "0035g00000ABCDE");
         assert_eq!(linus.domains, ["kernel.example"]);
-        assert_eq!(
-            linus.extra.get("Title").map(String::as_str),
-            Some("Maintainer")
-        );
+        assert_eq!(linus.extra.get("Title").map(String::as_str), Some("Maintainer"));
     }
 
     #[test]
@@ -532,14 +452,8 @@ mod tests {
         assert_eq!(jo.crm_ref, "email:jo@acme.example");
         assert_eq!(jo.emails, ["jo@acme.example", "jo@home.example"]);
         assert_eq!(jo.handles.get("reddit").map(String::as_str), Some("jodoe"));
-        assert_eq!(
-            jo.handles.get("mastodon").map(String::as_str),
-            Some("jo@fosstodon.org")
-        );
-        assert_eq!(
-            jo.handles.get("bluesky").map(String::as_str),
-            Some("jo.bsky.social")
-        );
+        assert_eq!(jo.handles.get("mastodon").map(String::as_str), Some("jo@fosstodon.org"));
+        assert_eq!(jo.handles.get("bluesky").map(String::as_str), Some("jo.bsky.social"));
         assert_eq!(jo.products, ["Acme Inbox", "Acme Sync"]);
         assert_eq!(jo.tier.as_deref(), Some("gold"));
     }
@@ -573,11 +487,7 @@ mod tests {
         match parse_customers(csv.as_slice(), CrmFormat::Auto, Utc::now()) {
             Err(ImportError::Rows(errors)) => {
                 assert_eq!(errors[0].line, 3);
-                assert!(
-                    errors[0].message.contains("not valid UTF-8"),
-                    "{}",
-                    errors[0]
-                );
+                assert!(errors[0].message.contains("not valid UTF-8"), "{}", errors[0]);
             }
             other => panic!("{other:?}"),
         }
@@ -585,14 +495,8 @@ mod tests {
 
     #[test]
     fn layout_problems() {
-        assert!(matches!(
-            parse("", CrmFormat::Auto),
-            Err(ImportError::Empty)
-        ));
-        assert!(matches!(
-            parse("foo,bar\n1,2\n", CrmFormat::Auto),
-            Err(ImportError::UnknownLayout { .. })
-        ));
+        assert!(matches!(parse("", CrmFormat::Auto), Err(ImportError::Empty)));
+        assert!(matches!(parse("foo,bar\n1,2\n", CrmFormat::Auto), Err(ImportError::UnknownLayout { .. })));
         assert!(matches!(
             parse("First Name,Email\nA,a@b.co\n", CrmFormat::Hubspot),
             Err(ImportError::MissingColumn { .. })
@@ -601,21 +505,10 @@ mod tests {
 
     #[test]
     fn windows_line_ends_give_the_right_line_numbers() {
-        let errors = row_errors(
-            "name,email\r\nA,\"a@x.co\"\r\nB,\"multi\r\nline\"\r\nC,c@x.co\r\nD,bad\r\n",
-        );
-        assert_eq!(
-            errors,
-            [
-                "line 3: malformed email \"multi\\nline\"",
-                "line 6: malformed email \"bad\""
-            ]
-        );
+        let errors = row_errors("name,email\r\nA,\"a@x.co\"\r\nB,\"multi\r\nline\"\r\nC,c@x.co\r\nD,bad\r\n");
+        assert_eq!(errors, ["line 3: malformed email \"multi\\nline\"", "line 6: malformed email \"bad\""]);
         let parsed = parse("name,email\r\n\"A\rB\",a@x.co", CrmFormat::Auto).unwrap();
-        assert_eq!(
-            parsed.customers[0].name, "A\rB",
-            "a lone CR inside quotes is data"
-        );
+        assert_eq!(parsed.customers[0].name, "A\rB", "a lone CR inside quotes is data");
     }
 
     #[test]

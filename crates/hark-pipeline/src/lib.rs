@@ -80,20 +80,14 @@ impl Pipeline {
             .store
             .save_page_at(source_id, &unique, cursor, self.clock.now())
             .await
-            .map_err(|source| PipelineError::Persist {
-                source_id: source_id.to_owned(),
-                source,
-            })?;
+            .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
         tracing::debug!(
             source_id,
             new = saved.inserted.len(),
             duplicates = saved.duplicates + repeated_in_page,
             "page saved"
         );
-        Ok(PageOutcome {
-            new_mentions: saved.inserted,
-            duplicates: saved.duplicates + repeated_in_page,
-        })
+        Ok(PageOutcome { new_mentions: saved.inserted, duplicates: saved.duplicates + repeated_in_page })
     }
 
     /// Opens a run in the ledger for `source_id`.
@@ -103,10 +97,7 @@ impl Pipeline {
             .store
             .start_run(source_id, started_at)
             .await
-            .map_err(|source| PipelineError::Ledger {
-                source_id: source_id.to_owned(),
-                source,
-            })?;
+            .map_err(|source| PipelineError::Ledger { source_id: source_id.to_owned(), source })?;
         Ok(RunHandle {
             run: Run {
                 id,
@@ -128,10 +119,7 @@ impl Pipeline {
 /// Keeps the first of any mentions that share an id within one page.
 fn dedupe_within_page(mentions: Vec<Mention>) -> Vec<Mention> {
     let mut seen = HashSet::with_capacity(mentions.len());
-    mentions
-        .into_iter()
-        .filter(|mention| seen.insert(mention.id.clone()))
-        .collect()
+    mentions.into_iter().filter(|mention| seen.insert(mention.id.clone())).collect()
 }
 
 /// A run in progress; counts pages as they are processed.
@@ -161,11 +149,7 @@ impl RunHandle {
 
     /// Closes the run. `error` is `(kind, message)` when it failed; a failure after at least
     /// one page is `partial`, before any is `failed`.
-    pub async fn finish(
-        mut self,
-        pipeline: &Pipeline,
-        error: Option<(&str, String)>,
-    ) -> Result<Run, PipelineError> {
+    pub async fn finish(mut self, pipeline: &Pipeline, error: Option<(&str, String)>) -> Result<Run, PipelineError> {
         self.run.finished_at = Some(pipeline.clock.now());
         self.run.outcome = match (&error, self.run.pages) {
             (None, _) => RunOutcome::Ok,
@@ -180,10 +164,7 @@ impl RunHandle {
             .store
             .finish_run(&self.run)
             .await
-            .map_err(|source| PipelineError::Ledger {
-                source_id: self.run.source_id.clone(),
-                source,
-            })?;
+            .map_err(|source| PipelineError::Ledger { source_id: self.run.source_id.clone(), source })?;
         Ok(self.run)
     }
 }
@@ -196,13 +177,7 @@ mod tests {
     use super::*;
 
     fn mention(external_id: &str) -> Mention {
-        Mention::new(
-            SourceKind::parse("reddit").unwrap(),
-            "r",
-            external_id,
-            "text",
-            Utc::now(),
-        )
+        Mention::new(SourceKind::parse("reddit").unwrap(), "r", external_id, "text", Utc::now())
     }
 
     #[tokio::test]
@@ -210,20 +185,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).await.unwrap();
         let pipeline = Pipeline::new(store.clone(), Arc::new(SystemClock));
-        let first = pipeline
-            .process_page(
-                "r",
-                vec![mention("a"), mention("b"), mention("a")],
-                Some("c1"),
-            )
-            .await
-            .unwrap();
+        let first =
+            pipeline.process_page("r", vec![mention("a"), mention("b"), mention("a")], Some("c1")).await.unwrap();
         assert_eq!(first.new_mentions.len(), 2);
         assert_eq!(first.duplicates, 1);
-        let second = pipeline
-            .process_page("r", vec![mention("b"), mention("c")], Some("c2"))
-            .await
-            .unwrap();
+        let second = pipeline.process_page("r", vec![mention("b"), mention("c")], Some("c2")).await.unwrap();
         assert_eq!(second.new_mentions.len(), 1);
         assert_eq!(second.duplicates, 1);
         assert_eq!(store.count_mentions().await.unwrap(), 3);
@@ -236,29 +202,14 @@ mod tests {
         let store = Store::open_in(dir.path()).await.unwrap();
         let pipeline = Pipeline::new(store.clone(), Arc::new(SystemClock));
         let mut run = pipeline.start_run("r").await.unwrap();
-        let page = pipeline
-            .process_page("r", vec![mention("a")], None)
-            .await
-            .unwrap();
+        let page = pipeline.process_page("r", vec![mention("a")], None).await.unwrap();
         run.record_page(&page);
-        let finished = run
-            .finish(
-                &pipeline,
-                Some(("rate_limited", "429 from upstream".into())),
-            )
-            .await
-            .unwrap();
+        let finished = run.finish(&pipeline, Some(("rate_limited", "429 from upstream".into()))).await.unwrap();
         assert_eq!(finished.outcome, RunOutcome::Partial);
         let summaries = store.source_run_summaries().await.unwrap();
         assert_eq!(summaries[0].open_gaps, 1);
 
-        let clean = pipeline
-            .start_run("r")
-            .await
-            .unwrap()
-            .finish(&pipeline, None)
-            .await
-            .unwrap();
+        let clean = pipeline.start_run("r").await.unwrap().finish(&pipeline, None).await.unwrap();
         assert_eq!(clean.outcome, RunOutcome::Ok);
         assert_eq!(store.source_run_summaries().await.unwrap()[0].open_gaps, 0);
     }

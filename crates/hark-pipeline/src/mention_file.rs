@@ -81,12 +81,7 @@ pub struct MentionFile<R> {
 
 impl<R: BufRead> MentionFile<R> {
     pub fn new(reader: R, source_id: String, fetched_at: DateTime<Utc>) -> Self {
-        Self {
-            reader,
-            source_id,
-            fetched_at,
-            number: 0,
-        }
+        Self { reader, source_id, fetched_at, number: 0 }
     }
 
     /// Reads up to the next newline, keeping at most `MAX_LINE_BYTES`. Returns the bytes
@@ -132,53 +127,29 @@ impl<R: BufRead> Iterator for MentionFile<R> {
             self.number += 1;
             let number = self.number;
             if too_long {
-                let message = format!(
-                    "line is longer than {} MiB; skipped",
-                    MAX_LINE_BYTES / (1024 * 1024)
-                );
-                return Some(Ok(Line {
-                    number,
-                    bytes_read,
-                    mention: Err(message),
-                }));
+                let message = format!("line is longer than {} MiB; skipped", MAX_LINE_BYTES / (1024 * 1024));
+                return Some(Ok(Line { number, bytes_read, mention: Err(message) }));
             }
             let text = match std::str::from_utf8(&bytes) {
                 Ok(text) => text.trim(),
                 Err(err) => {
                     let message = format!("not valid UTF-8 (byte {})", err.valid_up_to());
-                    return Some(Ok(Line {
-                        number,
-                        bytes_read,
-                        mention: Err(message),
-                    }));
+                    return Some(Ok(Line { number, bytes_read, mention: Err(message) }));
                 }
             };
-            let text = if number == 1 {
-                text.trim_start_matches('\u{feff}')
-            } else {
-                text
-            };
+            let text = if number == 1 { text.trim_start_matches('\u{feff}') } else { text };
             if text.is_empty() {
                 continue;
             }
             let mention = parse_line(text, &self.source_id, self.fetched_at);
-            return Some(Ok(Line {
-                number,
-                bytes_read,
-                mention,
-            }));
+            return Some(Ok(Line { number, bytes_read, mention }));
         }
     }
 }
 
 /// Turns one JSON line into a mention, or says what is wrong with it.
-pub fn parse_line(
-    line: &str,
-    source_id: &str,
-    fetched_at: DateTime<Utc>,
-) -> Result<Mention, String> {
-    let raw: serde_json::Value =
-        serde_json::from_str(line).map_err(|err| format!("not JSON: {err}"))?;
+pub fn parse_line(line: &str, source_id: &str, fetched_at: DateTime<Utc>) -> Result<Mention, String> {
+    let raw: serde_json::Value = serde_json::from_str(line).map_err(|err| format!("not JSON: {err}"))?;
     let record: Record = serde_json::from_value(raw.clone()).map_err(|err| err.to_string())?;
     let kind = SourceKind::parse(&record.source).map_err(|err| format!("source: {err}"))?;
     let external_id = match record.external_id {
@@ -189,11 +160,7 @@ pub fn parse_line(
         return Err("external_id must not be empty".to_owned());
     }
     let text = html_to_text(&record.text);
-    let title = record
-        .title
-        .as_deref()
-        .map(html_to_text)
-        .filter(|title| !title.is_empty());
+    let title = record.title.as_deref().map(html_to_text).filter(|title| !title.is_empty());
     if text.is_empty() && title.is_none() {
         return Err("text is empty".to_owned());
     }
@@ -217,21 +184,12 @@ pub fn parse_line(
         .email
         .as_deref()
         .filter(|email| !email.trim().is_empty())
-        .map(|email| {
-            normalize_email(email)
-                .ok_or_else(|| format!("author.email {email:?} is not an email address"))
-        })
+        .map(|email| normalize_email(email).ok_or_else(|| format!("author.email {email:?} is not an email address")))
         .transpose()?;
     let mut mention = Mention::new(kind, source_id, external_id, text, fetched_at);
     mention.author = Author {
-        handle: author
-            .handle
-            .as_deref()
-            .and_then(|raw| handle::normalize(mention.source_kind.as_str(), raw)),
-        name: author
-            .name
-            .map(|name| name.trim().to_owned())
-            .filter(|name| !name.is_empty()),
+        handle: author.handle.as_deref().and_then(|raw| handle::normalize(mention.source_kind.as_str(), raw)),
+        name: author.name.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty()),
         email,
         profile_url: author.profile_url.filter(|url| !url.trim().is_empty()),
         reach: author.reach,
@@ -242,10 +200,7 @@ pub fn parse_line(
     mention.lang = record.lang;
     mention.thread_id = record.thread_id;
     mention.parent_id = record.parent_id;
-    mention.engagement = Engagement {
-        score: record.score,
-        replies: record.replies,
-    };
+    mention.engagement = Engagement { score: record.score, replies: record.replies };
     mention.raw = Some(raw);
     Ok(mention)
 }
@@ -268,77 +223,45 @@ mod tests {
             "title": "Acme &amp; friends", "text": "<p>Acme CRM lost my data</p>", "published_at": "2026-11-01T10:00:00+01:00", "extra": 1}"#;
         let mention = parse_line(&line.replace('\n', " "), "r-crm", Utc::now()).unwrap();
         assert_eq!(mention.source_id, "r-crm");
-        assert_eq!(
-            mention.url.as_deref(),
-            Some("https://www.reddit.com/r/crm/comments/abc")
-        );
+        assert_eq!(mention.url.as_deref(), Some("https://www.reddit.com/r/crm/comments/abc"));
         assert_eq!(mention.author.handle.as_deref(), Some("jodoe"));
         assert_eq!(mention.author.name.as_deref(), Some("Jo"));
         assert_eq!(mention.author.email.as_deref(), Some("jo@x.example"));
         assert_eq!(mention.title.as_deref(), Some("Acme & friends"));
         assert_eq!(mention.text, "Acme CRM lost my data");
-        assert_eq!(
-            mention.published_at.unwrap().to_rfc3339(),
-            "2026-11-01T09:00:00+00:00"
-        );
+        assert_eq!(mention.published_at.unwrap().to_rfc3339(), "2026-11-01T09:00:00+00:00");
         assert_eq!(mention.raw.unwrap()["extra"], 1);
     }
 
     #[test]
     fn bad_lines_are_numbered_and_the_rest_kept() {
         let mut input = Vec::new();
-        input.extend_from_slice(
-            b"\xEF\xBB\xBF{\"source\":\"hackernews\",\"external_id\":1,\"text\":\"ok\"}\n",
-        );
+        input.extend_from_slice(b"\xEF\xBB\xBF{\"source\":\"hackernews\",\"external_id\":1,\"text\":\"ok\"}\n");
         input.extend_from_slice(b"not json\n");
         input.extend_from_slice(b"\n");
         input.extend_from_slice(b"{\"source\":\"hackernews\",\"text\":\"no id\"}\n");
+        input.extend_from_slice(b"{\"source\":\"Hacker News\",\"external_id\":\"2\",\"text\":\"x\"}\n");
+        input.extend_from_slice(b"{\"source\":\"rss\",\"external_id\":\"3\",\"text\":\"caf\xe9\"}\n");
         input.extend_from_slice(
-            b"{\"source\":\"Hacker News\",\"external_id\":\"2\",\"text\":\"x\"}\n",
+            b"{\"source\":\"rss\",\"external_id\":\"4\",\"text\":\"x\",\"published_at\":\"yesterday\"}\n",
         );
-        input.extend_from_slice(
-            b"{\"source\":\"rss\",\"external_id\":\"3\",\"text\":\"caf\xe9\"}\n",
-        );
-        input.extend_from_slice(b"{\"source\":\"rss\",\"external_id\":\"4\",\"text\":\"x\",\"published_at\":\"yesterday\"}\n");
-        input.extend_from_slice(
-            b"{\"source\":\"rss\",\"external_id\":\"5\",\"text\":\"<b></b>\"}\n",
-        );
-        input.extend_from_slice(
-            b"{\"source\":\"rss\",\"external_id\":\"6\",\"text\":\"last, no newline\"}",
-        );
+        input.extend_from_slice(b"{\"source\":\"rss\",\"external_id\":\"5\",\"text\":\"<b></b>\"}\n");
+        input.extend_from_slice(b"{\"source\":\"rss\",\"external_id\":\"6\",\"text\":\"last, no newline\"}");
         let results = lines(&input);
         let summary: Vec<(u64, String)> = results
             .iter()
             .map(|(number, result)| {
-                (
-                    *number,
-                    result
-                        .as_ref()
-                        .map(|m| m.external_id.clone())
-                        .unwrap_or_else(|e| e.clone()),
-                )
+                (*number, result.as_ref().map(|m| m.external_id.clone()).unwrap_or_else(|e| e.clone()))
             })
             .collect();
         assert_eq!(summary[0], (1, "1".to_owned()));
         assert!(summary[1].1.starts_with("not JSON"), "{:?}", summary[1]);
         assert_eq!(summary[1].0, 2);
-        assert!(
-            summary[2].1.contains("missing field `external_id`"),
-            "{:?}",
-            summary[2]
-        );
+        assert!(summary[2].1.contains("missing field `external_id`"), "{:?}", summary[2]);
         assert_eq!(summary[2].0, 4);
-        assert!(
-            summary[3].1.contains("invalid source kind"),
-            "{:?}",
-            summary[3]
-        );
+        assert!(summary[3].1.contains("invalid source kind"), "{:?}", summary[3]);
         assert_eq!(summary[4], (6, "not valid UTF-8 (byte 45)".to_owned()));
-        assert!(
-            summary[5].1.contains("not an RFC 3339 time"),
-            "{:?}",
-            summary[5]
-        );
+        assert!(summary[5].1.contains("not an RFC 3339 time"), "{:?}", summary[5]);
         assert_eq!(summary[6], (8, "text is empty".to_owned()));
         assert_eq!(summary[7], (9, "6".to_owned()));
     }
@@ -347,17 +270,9 @@ mod tests {
     fn an_oversized_line_is_skipped_not_loaded() {
         let mut input = b"{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"".to_vec();
         input.extend(std::iter::repeat_n(b'a', MAX_LINE_BYTES + 10));
-        input.extend_from_slice(
-            b"\"}\n{\"source\":\"rss\",\"external_id\":\"2\",\"text\":\"fine\"}\n",
-        );
+        input.extend_from_slice(b"\"}\n{\"source\":\"rss\",\"external_id\":\"2\",\"text\":\"fine\"}\n");
         let results = lines(&input);
-        assert!(
-            results[0]
-                .1
-                .as_ref()
-                .unwrap_err()
-                .contains("longer than 4 MiB")
-        );
+        assert!(results[0].1.as_ref().unwrap_err().contains("longer than 4 MiB"));
         assert_eq!(results[1].1.as_ref().unwrap().external_id, "2");
     }
 }

@@ -43,18 +43,13 @@ impl Store {
         dry_run: bool,
         now: DateTime<Utc>,
     ) -> Result<CustomerImportSummary> {
-        let mut tx = self
-            .pool
-            .begin()
+        let mut tx = self.pool.begin().await.map_err(query_error("starting a customer import"))?;
+        let existing: HashMap<String, String> = sqlx::query_as("SELECT crm_ref, content_hash FROM customers")
+            .fetch_all(&mut *tx)
             .await
-            .map_err(query_error("starting a customer import"))?;
-        let existing: HashMap<String, String> =
-            sqlx::query_as("SELECT crm_ref, content_hash FROM customers")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(query_error("reading customers"))?
-                .into_iter()
-                .collect();
+            .map_err(query_error("reading customers"))?
+            .into_iter()
+            .collect();
         let mut summary = CustomerImportSummary::default();
         for customer in customers {
             let fingerprint = customer.content_fingerprint();
@@ -99,9 +94,7 @@ impl Store {
             .map_err(query_error("writing a customer"))?;
         }
         if dry_run {
-            tx.rollback()
-                .await
-                .map_err(query_error("rolling back a dry run"))?;
+            tx.rollback().await.map_err(query_error("rolling back a dry run"))?;
             return Ok(summary);
         }
         let detail = serde_json::json!({
@@ -110,17 +103,9 @@ impl Store {
             "updated": summary.updated,
             "unchanged": summary.unchanged,
         });
-        let event = AuditEvent {
-            at: now,
-            actor,
-            action: "customers.import",
-            subject: origin,
-            detail,
-        };
+        let event = AuditEvent { at: now, actor, action: "customers.import", subject: origin, detail };
         audit::append(&mut tx, &event).await?;
-        tx.commit()
-            .await
-            .map_err(query_error("committing a customer import"))?;
+        tx.commit().await.map_err(query_error("committing a customer import"))?;
         Ok(summary)
     }
 
@@ -157,10 +142,8 @@ impl Store {
 
 fn parse_json<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<T> {
     let raw: String = row.get(column);
-    serde_json::from_str(&raw).map_err(|err| StoreError::Corrupt {
-        what: "customer",
-        detail: format!("{column}: {err}"),
-    })
+    serde_json::from_str(&raw)
+        .map_err(|err| StoreError::Corrupt { what: "customer", detail: format!("{column}: {err}") })
 }
 
 fn customer_from_row(row: &SqliteRow) -> Result<Customer> {

@@ -27,9 +27,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
 pub use crate::error::StoreError;
@@ -54,10 +52,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `hark.db` inside `data_dir`.
     pub async fn open_in(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io { path: data_dir.to_owned(), source })?;
         Self::open(&data_dir.join(DATABASE_FILE)).await
     }
 
@@ -65,10 +60,7 @@ impl Store {
     pub async fn open(path: &Path) -> Result<Self> {
         let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // NORMAL in WAL mode survives a crashed process (the case that matters here); only
@@ -80,21 +72,9 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_owned(),
-                source,
-            })?;
-        Ok(Self {
-            pool,
-            path: path.to_owned(),
-        })
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Self { pool, path: path.to_owned() })
     }
 
     pub fn path(&self) -> &Path {

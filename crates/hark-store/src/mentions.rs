@@ -25,23 +25,15 @@ fn compress(raw: &serde_json::Value) -> Vec<u8> {
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::fast());
     // Writing JSON into a Vec-backed encoder cannot fail.
     serde_json::to_writer(&mut encoder, raw).expect("serialising a JSON value into memory");
-    encoder
-        .finish()
-        .expect("finishing an in-memory deflate stream")
+    encoder.finish().expect("finishing an in-memory deflate stream")
 }
 
 fn decompress(bytes: &[u8]) -> Result<serde_json::Value> {
     let mut json = Vec::new();
     DeflateDecoder::new(bytes)
         .read_to_end(&mut json)
-        .map_err(|err| StoreError::Corrupt {
-            what: "raw payload",
-            detail: err.to_string(),
-        })?;
-    serde_json::from_slice(&json).map_err(|err| StoreError::Corrupt {
-        what: "raw payload",
-        detail: err.to_string(),
-    })
+        .map_err(|err| StoreError::Corrupt { what: "raw payload", detail: err.to_string() })?;
+    serde_json::from_slice(&json).map_err(|err| StoreError::Corrupt { what: "raw payload", detail: err.to_string() })
 }
 
 impl Store {
@@ -50,14 +42,8 @@ impl Store {
     /// Mentions already stored (same source kind and external id) are left untouched and
     /// counted as duplicates. If anything fails, nothing of the page and not the cursor is
     /// written, so the next run fetches the page again.
-    pub async fn save_page(
-        &self,
-        source_id: &str,
-        mentions: &[Mention],
-        cursor: Option<&str>,
-    ) -> Result<SaveOutcome> {
-        self.save_page_at(source_id, mentions, cursor, Utc::now())
-            .await
+    pub async fn save_page(&self, source_id: &str, mentions: &[Mention], cursor: Option<&str>) -> Result<SaveOutcome> {
+        self.save_page_at(source_id, mentions, cursor, Utc::now()).await
     }
 
     /// [`Store::save_page`] with the cursor's timestamp given.
@@ -68,16 +54,11 @@ impl Store {
         cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
-        let mut tx = self
-            .pool
-            .begin()
+        let mut tx = self.pool.begin().await.map_err(query_error("starting a page transaction"))?;
+        let next_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(inserted_seq), 0) + 1 FROM mentions")
+            .fetch_one(&mut *tx)
             .await
-            .map_err(query_error("starting a page transaction"))?;
-        let next_seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(inserted_seq), 0) + 1 FROM mentions")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(query_error("reading the insertion sequence"))?;
+            .map_err(query_error("reading the insertion sequence"))?;
         let mut outcome = SaveOutcome::default();
         for mention in mentions {
             let raw = mention.raw.as_ref().map(compress);
@@ -135,9 +116,7 @@ impl Store {
             .await
             .map_err(query_error("saving a cursor"))?;
         }
-        tx.commit()
-            .await
-            .map_err(query_error("committing a page"))?;
+        tx.commit().await.map_err(query_error("committing a page"))?;
         Ok(outcome)
     }
 
@@ -168,41 +147,32 @@ impl Store {
 
     /// Mentions by source id, for status and coverage.
     pub async fn count_mentions_by_source(&self) -> Result<Vec<(String, i64)>> {
-        sqlx::query_as(
-            "SELECT source_id, COUNT(*) FROM mentions GROUP BY source_id ORDER BY source_id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error("counting mentions by source"))
+        sqlx::query_as("SELECT source_id, COUNT(*) FROM mentions GROUP BY source_id ORDER BY source_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("counting mentions by source"))
     }
 
     /// External ids stored for a source, in insertion order (tests and audits).
     pub async fn external_ids(&self, source_id: &str) -> Result<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT external_id FROM mentions WHERE source_id = ? ORDER BY inserted_seq",
-        )
-        .bind(source_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error("listing external ids"))
+        sqlx::query_scalar("SELECT external_id FROM mentions WHERE source_id = ? ORDER BY inserted_seq")
+            .bind(source_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("listing external ids"))
     }
 }
 
 fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
     let kind: String = row.get("source_kind");
-    let source_kind = SourceKind::parse(&kind).map_err(|err| StoreError::Corrupt {
-        what: "mention",
-        detail: err.to_string(),
-    })?;
+    let source_kind =
+        SourceKind::parse(&kind).map_err(|err| StoreError::Corrupt { what: "mention", detail: err.to_string() })?;
     let raw: Option<Vec<u8>> = row.get("raw_deflate");
     let signals: Option<String> = row.get("signals");
     let signals = signals
         .map(|json| serde_json::from_str(&json))
         .transpose()
-        .map_err(|err| StoreError::Corrupt {
-            what: "signals",
-            detail: err.to_string(),
-        })?;
+        .map_err(|err| StoreError::Corrupt { what: "signals", detail: err.to_string() })?;
     Ok(Mention {
         id: MentionId::from_raw(row.get::<String, _>("id")),
         source_kind,
@@ -219,16 +189,11 @@ fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
         title: row.get("title"),
         text: row.get("text"),
         lang: row.get("lang"),
-        published_at: timestamp::decode_opt(
-            row.get::<Option<String>, _>("published_at").as_deref(),
-        )?,
+        published_at: timestamp::decode_opt(row.get::<Option<String>, _>("published_at").as_deref())?,
         fetched_at: timestamp::decode(&row.get::<String, _>("fetched_at"))?,
         thread_id: row.get("thread_id"),
         parent_id: row.get("parent_id"),
-        engagement: Engagement {
-            score: row.get("score"),
-            replies: row.get("replies"),
-        },
+        engagement: Engagement { score: row.get("score"), replies: row.get("replies") },
         raw: raw.as_deref().map(decompress).transpose()?,
         signals,
     })

@@ -25,19 +25,10 @@ impl Store {
                 let queue = Queue::ALL
                     .into_iter()
                     .find(|q| q.as_str() == queue)
-                    .ok_or_else(|| StoreError::Corrupt {
-                        what: "queue name",
-                        detail: queue.clone(),
-                    })?;
-                let state = QueueState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-                    what: "queue state",
-                    detail: state,
-                })?;
-                Ok(QueueCount {
-                    queue,
-                    state,
-                    count,
-                })
+                    .ok_or_else(|| StoreError::Corrupt { what: "queue name", detail: queue.clone() })?;
+                let state = QueueState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt { what: "queue state", detail: state })?;
+                Ok(QueueCount { queue, state, count })
             })
             .collect()
     }

@@ -80,11 +80,7 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .map_err(query_error("counting coverage gaps"))?;
-            summaries.push(SourceRunSummary {
-                source_id: run.source_id.clone(),
-                last_run: Some(run),
-                open_gaps,
-            });
+            summaries.push(SourceRunSummary { source_id: run.source_id.clone(), last_run: Some(run), open_gaps });
         }
         Ok(summaries)
     }
@@ -100,10 +96,8 @@ fn run_from_row(row: &SqliteRow) -> Result<Run> {
         pages: row.get("pages"),
         new_mentions: row.get("new_mentions"),
         duplicates: row.get("duplicates"),
-        outcome: RunOutcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt {
-            what: "run outcome",
-            detail: outcome.clone(),
-        })?,
+        outcome: RunOutcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Corrupt { what: "run outcome", detail: outcome.clone() })?,
         error_kind: row.get("error_kind"),
         error: row.get("error"),
         rate_limit_wait_ms: row.get("rate_limit_wait_ms"),

@@ -26,8 +26,7 @@ fn page(number: usize) -> Vec<Mention> {
                 format!("post {i} of page {number}"),
                 Utc::now(),
             );
-            mention.raw =
-                Some(serde_json::json!({"page": number, "i": i, "padding": "x".repeat(200)}));
+            mention.raw = Some(serde_json::json!({"page": number, "i": i, "padding": "x".repeat(200)}));
             mention
         })
         .collect()
@@ -38,27 +37,16 @@ async fn child_writer() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let store = Store::open(Path::new(&path))
-        .await
-        .expect("child opens the store");
+    let store = Store::open(Path::new(&path)).await.expect("child opens the store");
     for number in 0.. {
-        store
-            .save_page("crash", &page(number), Some(&number.to_string()))
-            .await
-            .expect("child saves a page");
+        store.save_page("crash", &page(number), Some(&number.to_string())).await.expect("child saves a page");
     }
 }
 
 #[test]
 fn sigkill_mid_write_leaves_only_whole_pages_with_their_cursor() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as usize;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().subsec_nanos() as usize;
     for round in 0..4 {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("hark.db");
@@ -80,10 +68,7 @@ fn sigkill_mid_write_leaves_only_whole_pages_with_their_cursor() {
         let deadline = Instant::now() + std::time::Duration::from_secs(120);
         while runtime.block_on(observer.count_mentions()).unwrap() < target {
             assert!(Instant::now() < deadline, "the writer made no progress");
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "the writer died on its own"
-            );
+            assert!(child.try_wait().unwrap().is_none(), "the writer died on its own");
             std::thread::yield_now();
         }
         child.kill().unwrap(); // SIGKILL on Unix: no destructors, no rollback by the process.
@@ -91,12 +76,8 @@ fn sigkill_mid_write_leaves_only_whole_pages_with_their_cursor() {
         runtime.block_on(observer.close());
 
         let store = runtime.block_on(Store::open(&db)).unwrap();
-        let cursor: usize = runtime
-            .block_on(store.cursor("crash"))
-            .unwrap()
-            .expect("a cursor was saved")
-            .parse()
-            .unwrap();
+        let cursor: usize =
+            runtime.block_on(store.cursor("crash")).unwrap().expect("a cursor was saved").parse().unwrap();
         let ids = runtime.block_on(store.external_ids("crash")).unwrap();
         assert_eq!(
             ids.len(),
@@ -105,11 +86,7 @@ fn sigkill_mid_write_leaves_only_whole_pages_with_their_cursor() {
         );
         for number in 0..=cursor {
             let expected: Vec<String> = (0..PAGE).map(|i| format!("p{number}-{i}")).collect();
-            assert_eq!(
-                ids[number * PAGE..(number + 1) * PAGE],
-                expected[..],
-                "round {round}: page {number} is whole"
-            );
+            assert_eq!(ids[number * PAGE..(number + 1) * PAGE], expected[..], "round {round}: page {number} is whole");
         }
         let sample = runtime
             .block_on(store.mention(&page(cursor)[PAGE - 1].id))

@@ -17,9 +17,7 @@ pub async fn run(context: &AppContext, command: CustomersCommand) -> anyhow::Res
             if context.global.json {
                 print_json(&customers)?;
             } else if customers.is_empty() {
-                println!(
-                    "no customers yet: import a CRM export with `hark import customers FILE.csv`"
-                );
+                println!("no customers yet: import a CRM export with `hark import customers FILE.csv`");
             } else {
                 let rows: Vec<Vec<String>> = customers
                     .iter()
@@ -37,10 +35,9 @@ pub async fn run(context: &AppContext, command: CustomersCommand) -> anyhow::Res
             }
         }
         CustomersCommand::Show { id } => {
-            let customer = store
-                .customer(&id)
-                .await?
-                .ok_or_else(|| anyhow!("no customer with id, CRM id or email {id:?}; `hark customers list` shows them all"))?;
+            let customer = store.customer(&id).await?.ok_or_else(|| {
+                anyhow!("no customer with id, CRM id or email {id:?}; `hark customers list` shows them all")
+            })?;
             if context.global.json {
                 print_json(&customer)?;
             } else {
@@ -64,11 +61,7 @@ fn show(customer: &Customer) {
     field("company", customer.company.clone().unwrap_or_default());
     field("emails", customer.emails.join(", "));
     field("domains", customer.domains.join(", "));
-    let handles: Vec<String> = customer
-        .handles
-        .iter()
-        .map(|(kind, handle)| format!("{kind}: {handle}"))
-        .collect();
+    let handles: Vec<String> = customer.handles.iter().map(|(kind, handle)| format!("{kind}: {handle}")).collect();
     field("handles", handles.join(", "));
     field("products", customer.products.join(", "));
     field("tier", customer.tier.clone().unwrap_or_default());
@@ -76,8 +69,5 @@ fn show(customer: &Customer) {
     for (name, value) in &customer.extra {
         field(name, value.clone());
     }
-    field(
-        "updated",
-        customer.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    );
+    field("updated", customer.updated_at.format("%Y-%m-%d %H:%M UTC").to_string());
 }

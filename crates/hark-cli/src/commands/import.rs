@@ -43,11 +43,7 @@ pub async fn customers(
         FormatArg::Salesforce => CrmFormat::Salesforce,
         FormatArg::Generic => CrmFormat::Generic,
     };
-    let parsed = parse_customers(
-        progress.wrap_read(BufReader::new(handle)),
-        format,
-        Utc::now(),
-    );
+    let parsed = parse_customers(progress.wrap_read(BufReader::new(handle)), format, Utc::now());
     progress.finish_and_clear();
     let parsed = match parsed {
         Ok(parsed) => parsed,
@@ -90,19 +86,10 @@ pub async fn customers(
     if context.global.json {
         print_json(&report)?;
     } else {
-        let verb = if dry_run {
-            "dry run, nothing written: would import"
-        } else {
-            "imported"
-        };
+        let verb = if dry_run { "dry run, nothing written: would import" } else { "imported" };
         println!(
             "{verb} {} customers from {} ({} layout): {} created, {} updated, {} unchanged",
-            report.rows,
-            report.file,
-            report.format,
-            report.created,
-            report.updated,
-            report.unchanged
+            report.rows, report.file, report.format, report.created, report.updated, report.unchanged
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -110,7 +97,5 @@ pub async fn customers(
 
 /// The local user, for the audit log.
 fn whoami() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "cli".to_owned())
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "cli".to_owned())
 }

@@ -49,10 +49,7 @@ pub async fn run(
     let source_id = source.unwrap_or_else(|| "ingest".to_owned());
     let mut run = pipeline.start_run(&source_id).await?;
     let progress = file_progress(len, "ingesting", context.show_progress() && len > 0);
-    let mut report = IngestReport {
-        file: file.display().to_string(),
-        ..IngestReport::default()
-    };
+    let mut report = IngestReport { file: file.display().to_string(), ..IngestReport::default() };
     let mut batch = Vec::with_capacity(batch_size);
 
     let mut failure = None;
@@ -60,8 +57,7 @@ pub async fn run(
         let line = match line {
             Ok(line) => line,
             Err(err) => {
-                failure =
-                    Some(anyhow::Error::new(err).context(format!("reading {}", file.display())));
+                failure = Some(anyhow::Error::new(err).context(format!("reading {}", file.display())));
                 break;
             }
         };
@@ -76,10 +72,7 @@ pub async fn run(
                     });
                 }
                 report.skipped += 1;
-                report.errors.push(LineError {
-                    line: line.number,
-                    message,
-                });
+                report.errors.push(LineError { line: line.number, message });
             }
         }
         if batch.len() >= batch_size {
@@ -90,14 +83,11 @@ pub async fn run(
         }
     }
     if failure.is_none() && !batch.is_empty() {
-        failure = save(&pipeline, &mut run, &mut batch, &mut report)
-            .await
-            .err();
+        failure = save(&pipeline, &mut run, &mut batch, &mut report).await.err();
     }
     progress.finish_and_clear();
     if let Some(err) = failure {
-        run.finish(&pipeline, Some(("ingest", format!("{err:#}"))))
-            .await?;
+        run.finish(&pipeline, Some(("ingest", format!("{err:#}")))).await?;
         return Err(err.context(format!(
             "ingest stopped after {} new mentions; everything saved so far is kept, run it again to continue",
             report.new
@@ -117,11 +107,7 @@ pub async fn run(
             report.file, report.lines, report.new, report.duplicates, report.skipped
         );
     }
-    Ok(if report.skipped > 0 {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.skipped > 0 { ExitCode::from(EXIT_PARTIAL) } else { ExitCode::SUCCESS })
 }
 
 async fn save(

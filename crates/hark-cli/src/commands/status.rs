@@ -35,21 +35,10 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
     let store = context.store().await?;
     let mut queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = Queue::ALL
         .iter()
-        .map(|queue| {
-            (
-                queue.as_str(),
-                QueueState::ALL
-                    .iter()
-                    .map(|state| (state.as_str(), 0))
-                    .collect(),
-            )
-        })
+        .map(|queue| (queue.as_str(), QueueState::ALL.iter().map(|state| (state.as_str(), 0)).collect()))
         .collect();
     for count in store.queue_counts().await? {
-        queues
-            .entry(count.queue.as_str())
-            .or_default()
-            .insert(count.state.as_str(), count.count);
+        queues.entry(count.queue.as_str()).or_default().insert(count.state.as_str(), count.count);
     }
 
     let mut sources: BTreeMap<String, SourceStatus> = BTreeMap::new();
@@ -77,15 +66,10 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
         gaps: 0,
     };
     for (source_id, count) in store.count_mentions_by_source().await? {
-        sources
-            .entry(source_id.clone())
-            .or_insert_with(|| blank(&source_id))
-            .mentions = count;
+        sources.entry(source_id.clone()).or_insert_with(|| blank(&source_id)).mentions = count;
     }
     for summary in store.source_run_summaries().await? {
-        let entry = sources
-            .entry(summary.source_id.clone())
-            .or_insert_with(|| blank(&summary.source_id));
+        let entry = sources.entry(summary.source_id.clone()).or_insert_with(|| blank(&summary.source_id));
         entry.outcome = summary.last_run.as_ref().map(|run| run.outcome.as_str());
         entry.last_run = summary.last_run;
         entry.gaps = summary.open_gaps;
@@ -106,28 +90,15 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
         ConfigOrigin::File => String::new(),
         ConfigOrigin::Default => " (not found: `hark init` writes one)".to_owned(),
     };
-    println!(
-        "config     {}{config_note}",
-        context.global.config_path().display()
-    );
+    println!("config     {}{config_note}", context.global.config_path().display());
     println!("data dir   {}", context.global.data_dir.display());
     println!("mentions   {}", thousands(status.mentions));
     println!("customers  {}", thousands(status.customers));
     for (queue, states) in &status.queues {
-        let open: i64 = ["new", "assigned", "contacted"]
-            .iter()
-            .map(|state| states[state])
-            .sum();
-        let detail: Vec<String> = states
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(state, n)| format!("{state} {n}"))
-            .collect();
-        let detail = if detail.is_empty() {
-            String::new()
-        } else {
-            format!("  ({})", detail.join(", "))
-        };
+        let open: i64 = ["new", "assigned", "contacted"].iter().map(|state| states[state]).sum();
+        let detail: Vec<String> =
+            states.iter().filter(|(_, n)| **n > 0).map(|(state, n)| format!("{state} {n}")).collect();
+        let detail = if detail.is_empty() { String::new() } else { format!("  ({})", detail.join(", ")) };
         println!("{queue:<10} {open} open{detail}");
     }
     println!();
@@ -142,10 +113,10 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
         .sources
         .iter()
         .map(|source| {
-            let last_run = source.last_run.as_ref().map_or_else(
-                || "never".to_owned(),
-                |run| run.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            );
+            let last_run = source
+                .last_run
+                .as_ref()
+                .map_or_else(|| "never".to_owned(), |run| run.started_at.format("%Y-%m-%d %H:%M UTC").to_string());
             vec![
                 source.id.clone(),
                 source.kind.clone().unwrap_or_else(|| "-".to_owned()),
@@ -156,9 +127,6 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    print_table(
-        &["SOURCE", "KIND", "MENTIONS", "LAST RUN", "OUTCOME", "GAPS"],
-        &rows,
-    )?;
+    print_table(&["SOURCE", "KIND", "MENTIONS", "LAST RUN", "OUTCOME", "GAPS"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod dataset;
 pub mod encoder;
 pub mod features;
+pub mod head;
 pub mod metrics;
 mod runtime;
 

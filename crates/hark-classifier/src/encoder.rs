@@ -180,6 +180,23 @@ impl Encoder {
         Ok(embeddings)
     }
 
+    /// The bare-session baseline for benchmarks: tokenises first (untimed), then times only the
+    /// ONNX Runtime calls on length-sorted batches padded to their longest text. Returns the
+    /// seconds spent in the session.
+    pub fn time_bare_session(&mut self, texts: &[&str]) -> Result<f64, ClassifierError> {
+        let mut encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|err| ClassifierError::Runtime { context: "tokenising", message: err.to_string() })?;
+        encodings.sort_by_key(|encoding| encoding.get_ids().len());
+        let started = std::time::Instant::now();
+        for chunk in encodings.chunks(self.batch_size) {
+            let batch: Vec<&tokenizers::Encoding> = chunk.iter().collect();
+            self.run_batch(&batch)?;
+        }
+        Ok(started.elapsed().as_secs_f64())
+    }
+
     fn run_batch(&mut self, batch: &[&tokenizers::Encoding]) -> Result<Vec<Vec<f32>>, ClassifierError> {
         let rows = batch.len();
         let width = batch.iter().map(|encoding| encoding.get_ids().len()).max().unwrap_or(0).max(1);

@@ -8,6 +8,7 @@
 //! callers use a worker thread or `spawn_blocking`.
 
 pub mod baseline;
+pub mod classifier;
 pub mod dataset;
 pub mod encoder;
 pub mod features;

@@ -90,6 +90,103 @@ Bad lines are reported with their numbers and skipped; the rest is kept (exit co
     /// The imported CRM customer records
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Score texts: one JSON object per text (sentiment, complaint, intent, cues)
+    #[command(long_about = "Score texts with the local model: prints one JSON object per text with sentiment \
+(label and probabilities), complaint and buying-intent probabilities, whether each is flagged at its \
+threshold, and the cues (phrases) behind each flag. Texts come from the arguments, or from --input \
+(JSONL with a \"text\" field per line, or - for standard input).")]
+    Classify {
+        /// Texts to score
+        texts: Vec<String>,
+        /// JSONL file with a "text" field per line
+        #[arg(long, value_name = "FILE", conflicts_with = "texts")]
+        input: Option<PathBuf>,
+    },
+    /// Train a head on labelled JSONL and print its validation metrics
+    #[command(long_about = "Train a head (sentiment, complaint or intent) on the frozen encoder. Labelled JSONL: \
+{\"text\": ..., \"label\": ...} per line (see README.md). The decision threshold of a binary head is chosen on \
+the validation file (best F1). The head is written to --out (default: the models' heads directory) with a model \
+card, unless a head already there is better on the same validation file (then --force replaces it).")]
+    Train {
+        #[arg(long, value_enum)]
+        task: TaskArg,
+        /// Training data (labelled JSONL)
+        #[arg(long = "train", value_name = "FILE")]
+        train_file: PathBuf,
+        /// Validation data (labelled JSONL)
+        #[arg(long = "valid", value_name = "FILE")]
+        valid_file: PathBuf,
+        /// Where to write the head [default: models/heads]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace a head even if it is better on this validation data
+        #[arg(long)]
+        force: bool,
+        /// Hidden units (0 = logistic regression)
+        #[arg(long)]
+        hidden: Option<usize>,
+        /// Maximum epochs (training stops early when held-out loss stops improving)
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Learning rate
+        #[arg(long)]
+        learning_rate: Option<f32>,
+        /// Weight decay
+        #[arg(long)]
+        weight_decay: Option<f32>,
+        /// Hashed n-gram slots (0 = embedding and lexicon only)
+        #[arg(long)]
+        hash_dim: Option<u32>,
+        /// Random seed
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Metrics of a head (or the lexicon baseline) on labelled JSONL
+    Eval {
+        #[arg(long, value_enum)]
+        task: TaskArg,
+        /// Labelled JSONL
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// Score with the lexicon baseline (VADER, phrase rules) instead of the model
+        #[arg(long)]
+        baseline: bool,
+        /// Heads directory [default: models/heads]
+        #[arg(long, value_name = "DIR")]
+        heads: Option<PathBuf>,
+    },
+    /// Built-in throughput figures
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    Sentiment,
+    Complaint,
+    Intent,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Texts per second through the encoder and heads, beside a bare ONNX Runtime session
+    Classify {
+        /// Texts to use: JSONL with a "text" field [default: the bundled sample posts]
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+        /// Texts per batch
+        #[arg(long, default_value_t = 32)]
+        batch_size: usize,
+        /// ONNX Runtime threads (0 = one per core)
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Use the int8 graph (models/all-MiniLM-L6-v2/model.int8.onnx)
+        #[arg(long)]
+        int8: bool,
+        /// Passes over the texts (the figure is the best pass)
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

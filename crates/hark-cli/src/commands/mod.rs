@@ -1,14 +1,17 @@
 //! One module per command; each takes the [`AppContext`] and returns an exit code.
 
+mod bench;
+mod classify;
 mod customers;
 mod import;
 mod ingest;
 mod init;
 mod status;
+mod train;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ImportCommand};
+use crate::cli::{BenchCommand, Cli, Command, ImportCommand};
 use crate::context::AppContext;
 
 /// Exit code for "done, but some input was skipped".
@@ -28,5 +31,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::customers(&context, &file, format, dry_run).await
         }
         Command::Customers(command) => customers::run(&context, command).await,
+        Command::Classify { texts, input } => classify::run(texts, input.as_deref()).await,
+        Command::Train { task, train_file, valid_file, out, force, hidden, epochs, learning_rate, weight_decay, hash_dim, seed } => {
+            let args = train::TrainArgs {
+                task: train::task(task),
+                train_file,
+                valid_file,
+                out,
+                force,
+                hidden,
+                epochs,
+                learning_rate,
+                weight_decay,
+                hash_dim,
+                seed,
+            };
+            train::train(&context, args).await
+        }
+        Command::Eval { task, data, baseline, heads } => train::eval(&context, train::task(task), data, baseline, heads).await,
+        Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
+            bench::classify(&context, data, batch_size, threads, int8, rounds).await
+        }
     }
 }

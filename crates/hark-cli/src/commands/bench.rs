@@ -1,0 +1,117 @@
+//! `hark bench classify`: throughput of the classifier beside a bare ONNX Runtime session on
+//! the same model and texts, measured in the same run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use hark_classifier::EncoderOptions;
+use hark_classifier::classifier::load_default;
+use serde::Serialize;
+
+use crate::commands::classify::read_texts;
+use crate::context::AppContext;
+use crate::output::print_json;
+
+/// The bundled texts: the demo's sample posts, repeated to a few hundred.
+const BUNDLED: &str = include_str!("../../../../sample/mentions.jsonl");
+
+#[derive(Debug, Serialize)]
+struct BenchReport {
+    texts: usize,
+    seconds: f64,
+    texts_per_second: f64,
+    batch_size: usize,
+    threads: usize,
+    int8: bool,
+    /// Session time only (tokenised beforehand), same batches: the ceiling.
+    bare_session_texts_per_second: f64,
+    /// hark's figure over the bare session's.
+    ratio_to_bare_session: f64,
+    /// Without length sorting, for comparison.
+    unsorted_texts_per_second: f64,
+    startup_seconds: f64,
+    peak_rss_mb: f64,
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub async fn classify(
+    context: &AppContext,
+    data: Option<PathBuf>,
+    batch_size: usize,
+    threads: usize,
+    int8: bool,
+    rounds: usize,
+) -> anyhow::Result<ExitCode> {
+    let texts: Vec<String> = match &data {
+        Some(path) => read_texts(path)?,
+        None => {
+            let sample: Vec<String> = BUNDLED
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter_map(|value| value["text"].as_str().map(str::to_owned))
+                .collect();
+            sample.iter().cycle().take(sample.len() * 16).cloned().collect()
+        }
+    };
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<BenchReport> {
+        let started = Instant::now();
+        let mut classifier = load_default(EncoderOptions { threads, batch_size, int8 })?;
+        let startup_seconds = started.elapsed().as_secs_f64();
+        classifier.set_cues(false);
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // Warm-up pass (allocations, ORT's first-run work).
+        classifier.classify(&refs[..refs.len().min(64)])?;
+        let (mut best, mut best_bare, mut best_unsorted) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+        for _ in 0..rounds.max(1) {
+            let start = Instant::now();
+            classifier.classify(&refs)?;
+            best = best.min(start.elapsed().as_secs_f64());
+            best_bare = best_bare.min(classifier.encoder().time_bare_session(&refs)?);
+            let start = Instant::now();
+            classifier.encoder().embed_with(&refs, false)?;
+            best_unsorted = best_unsorted.min(start.elapsed().as_secs_f64());
+        }
+        let n = refs.len() as f64;
+        Ok(BenchReport {
+            texts: refs.len(),
+            seconds: best,
+            texts_per_second: n / best,
+            batch_size: classifier.encoder().batch_size(),
+            threads: classifier.encoder().threads(),
+            int8,
+            bare_session_texts_per_second: n / best_bare,
+            ratio_to_bare_session: best_bare / best,
+            unsorted_texts_per_second: n / best_unsorted,
+            startup_seconds,
+            peak_rss_mb: peak_rss_mb(),
+        })
+    })
+    .await??;
+    if context.global.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} texts, batch {}, {} threads{}: {:.1} texts/s ({:.2} of a bare ONNX Runtime session at {:.1}/s; unsorted batches {:.1}/s)",
+            report.texts,
+            report.batch_size,
+            report.threads,
+            if report.int8 { ", int8" } else { "" },
+            report.texts_per_second,
+            report.ratio_to_bare_session,
+            report.bare_session_texts_per_second,
+            report.unsorted_texts_per_second
+        );
+        println!("start-up {:.2} s, peak resident memory {:.0} MiB", report.startup_seconds, report.peak_rss_mb);
+    }
+    Ok(ExitCode::SUCCESS)
+}

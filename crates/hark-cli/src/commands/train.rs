@@ -1,0 +1,202 @@
+//! `hark train` and `hark eval`: fit a head, measure a head or the baseline.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use hark_classifier::classifier::{evaluate, evaluate_baseline, heads_dir, train_head};
+use hark_classifier::dataset::read_labelled;
+use hark_classifier::features::FeatureConfig;
+use hark_classifier::head::{Head, TrainConfig};
+use hark_classifier::metrics::Report;
+use hark_classifier::{Encoder, EncoderOptions, ModelPaths, Task};
+
+use crate::cli::TaskArg;
+use crate::context::AppContext;
+use crate::output::print_json;
+
+pub fn task(arg: TaskArg) -> Task {
+    match arg {
+        TaskArg::Sentiment => Task::Sentiment,
+        TaskArg::Complaint => Task::Complaint,
+        TaskArg::Intent => Task::Intent,
+    }
+}
+
+/// The figure a head is judged by: F1 for binary heads, macro recall for sentiment.
+pub fn primary(report: &Report) -> f64 {
+    report.f1.unwrap_or(report.macro_recall)
+}
+
+/// Hyper-parameters per task, chosen by cross-validation on the training splits
+/// (scripts/research/heads_experiments.py); flags override them.
+pub fn defaults(task: Task) -> (FeatureConfig, TrainConfig) {
+    let features = FeatureConfig { hash_dim: 1 << 16, max_ngram: 2, ngram_weight: 1.0, vader: true };
+    let train = match task {
+        Task::Sentiment => TrainConfig { hidden: 256, epochs: 20, learning_rate: 1e-3, weight_decay: 1e-4, dropout: 0.2, ..TrainConfig::default() },
+        Task::Complaint | Task::Intent => TrainConfig { hidden: 0, epochs: 60, learning_rate: 3e-3, weight_decay: 1e-3, ..TrainConfig::default() },
+    };
+    (features, train)
+}
+
+pub struct TrainArgs {
+    pub task: Task,
+    pub train_file: PathBuf,
+    pub valid_file: PathBuf,
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub hidden: Option<usize>,
+    pub epochs: Option<usize>,
+    pub learning_rate: Option<f32>,
+    pub weight_decay: Option<f32>,
+    pub hash_dim: Option<u32>,
+    pub seed: Option<u64>,
+}
+
+pub async fn train(context: &AppContext, args: TrainArgs) -> anyhow::Result<ExitCode> {
+    let json = context.global.json;
+    let outcome = tokio::task::spawn_blocking(move || train_blocking(&args)).await??;
+    if json {
+        print_json(&outcome)?;
+    } else {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
+    let train = read_labelled(&args.train_file, args.task)?;
+    let valid = read_labelled(&args.valid_file, args.task)?;
+    let paths = ModelPaths::locate()?;
+    let out = args.out.clone().unwrap_or_else(|| heads_dir(&paths));
+    let mut encoder = Encoder::load(&paths, EncoderOptions::default())?;
+    let (mut features, mut config) = defaults(args.task);
+    if let Some(hidden) = args.hidden {
+        config.hidden = hidden;
+    }
+    if let Some(epochs) = args.epochs {
+        config.epochs = epochs;
+    }
+    if let Some(rate) = args.learning_rate {
+        config.learning_rate = rate;
+    }
+    if let Some(decay) = args.weight_decay {
+        config.weight_decay = decay;
+    }
+    if let Some(dim) = args.hash_dim {
+        features.hash_dim = dim;
+    }
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    tracing::info!(task = %args.task, train = train.len(), valid = valid.len(), "training");
+    let (mut head, report) = train_head(&mut encoder, args.task, &train, &valid, features, config)?;
+    let existing = Head::load(&out, args.task).ok();
+    if let Some(existing) = &existing {
+        let old = evaluate(&mut encoder, existing, &valid)?;
+        if primary(&old) > primary(&report) && !args.force {
+            bail!(
+                "the {} head in {} is better on {} ({:.3} against {:.3}); kept it. Use --force to replace it anyway.",
+                args.task,
+                out.display(),
+                args.valid_file.display(),
+                primary(&old),
+                primary(&report)
+            );
+        }
+    }
+    let baseline = evaluate_baseline(args.task, &valid);
+    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    head.meta.model_version = format!("{}-{}", args.task, chrono::Utc::now().format("%Y%m%d%H%M"));
+    head.meta.card = serde_json::json!({
+        "trained_on": file_name(&args.train_file),
+        "train_examples": train.len(),
+        "validated_on": file_name(&args.valid_file),
+        "date": date,
+        "validation": report,
+        "baseline_validation": baseline,
+        "parameters": head.parameters(),
+    });
+    head.save(&out).with_context(|| format!("saving the head to {}", out.display()))?;
+    write_card(&out, &head, &report, &baseline)?;
+    Ok(serde_json::json!({ "task": args.task, "out": out.display().to_string(), "validation": report, "baseline": baseline }))
+}
+
+fn file_name(path: &Path) -> String {
+    // Dataset folder and file, e.g. "complaints-preotiuc2019/train.jsonl".
+    let parts: Vec<String> = path.iter().rev().take(2).map(|part| part.to_string_lossy().into_owned()).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+fn fmt(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
+}
+
+fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> anyhow::Result<()> {
+    let meta = &head.meta;
+    let card = format!(
+        "# Model card: {task} head\n\n\
+         - version: `{version}`\n- trained: {date}\n- encoder: all-MiniLM-L6-v2 (frozen, mean pooled, 384-d)\n\
+         - features: embedding, VADER lexicon scores: {vader}, hashed word 1..{ngram}-grams: {hash} slots\n\
+         - model: {model}, class-balanced cross-entropy, AdamW, early stopping on a held-out tenth of the training data\n\
+         - calibration: temperature {temperature:.2}, fitted on that held-out tenth\n\
+         - threshold: {threshold} (best F1 on the validation data)\n\
+         - training data: `{train}` ({n} examples)\n- validation data: `{valid}`\n\n\
+         | on validation | n | accuracy | precision | recall | F1 | macro F1 | macro recall | AUC |\n|---|---|---|---|---|---|---|---|---|\n\
+         | this head | {vn} | {a:.3} | {p} | {r} | {f} | {mf:.3} | {mr:.3} | {auc} |\n\
+         | lexicon baseline | {bn} | {ba:.3} | {bp} | {br} | {bf} | {bmf:.3} | {bmr:.3} | {bauc} |\n",
+        task = meta.task,
+        version = meta.model_version,
+        date = meta.card["date"].as_str().unwrap_or(""),
+        vader = meta.features.vader,
+        ngram = meta.features.max_ngram,
+        hash = meta.features.hash_dim,
+        model = if meta.train.hidden == 0 { "logistic regression".to_owned() } else { format!("one hidden ReLU layer of {} units (dropout {})", meta.train.hidden, meta.train.dropout) },
+        temperature = meta.temperature,
+        threshold = meta.threshold.map_or_else(|| "argmax".to_owned(), |t| format!("{t:.3}")),
+        train = meta.card["trained_on"].as_str().unwrap_or(""),
+        n = meta.card["train_examples"],
+        valid = meta.card["validated_on"].as_str().unwrap_or(""),
+        vn = report.n,
+        a = report.accuracy,
+        p = fmt(report.precision),
+        r = fmt(report.recall),
+        f = fmt(report.f1),
+        mf = report.macro_f1,
+        mr = report.macro_recall,
+        auc = fmt(report.auc),
+        bn = baseline.n,
+        ba = baseline.accuracy,
+        bp = fmt(baseline.precision),
+        br = fmt(baseline.recall),
+        bf = fmt(baseline.f1),
+        bmf = baseline.macro_f1,
+        bmr = baseline.macro_recall,
+        bauc = fmt(baseline.auc),
+    );
+    let path = dir.join(format!("{}.md", meta.task));
+    std::fs::write(&path, card).with_context(|| format!("writing {}", path.display()))
+}
+
+pub async fn eval(context: &AppContext, task: Task, data: PathBuf, baseline: bool, heads: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Report> {
+        let examples = read_labelled(&data, task)?;
+        if baseline {
+            return Ok(evaluate_baseline(task, &examples));
+        }
+        let paths = ModelPaths::locate()?;
+        let dir = heads.unwrap_or_else(|| heads_dir(&paths));
+        let head = Head::load(&dir, task).with_context(|| format!("no trained {task} head in {} (train one with `hark train`)", dir.display()))?;
+        let mut encoder = Encoder::load(&paths, EncoderOptions::default())?;
+        Ok(evaluate(&mut encoder, &head, &examples)?)
+    })
+    .await??;
+    if context.global.json {
+        print_json(&report)?;
+    } else {
+        println!("task {}  n {}  accuracy {:.3}", report.task, report.n, report.accuracy);
+        println!("precision {}  recall {}  F1 {}  (threshold {})", fmt(report.precision), fmt(report.recall), fmt(report.f1), fmt(report.threshold));
+        println!("macro F1 {:.3}  macro recall {:.3}  AUC {}", report.macro_f1, report.macro_recall, fmt(report.auc));
+    }
+    Ok(ExitCode::SUCCESS)
+}

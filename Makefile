@@ -18,7 +18,8 @@ help:
 build:
 	$(CARGO) build --workspace --locked
 
-test:
+# The classifier's tests run the real encoder, so the model comes first (idempotent).
+test: model
 	$(CARGO) test --workspace --locked
 
 demo: build

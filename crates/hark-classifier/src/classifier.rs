@@ -18,13 +18,21 @@ pub fn heads_dir(paths: &ModelPaths) -> PathBuf {
 }
 
 /// Embeds texts and builds each head's features.
-pub fn features_for(encoder: &mut Encoder, config: &FeatureConfig, texts: &[&str]) -> Result<Vec<Features>, ClassifierError> {
+pub fn features_for(
+    encoder: &mut Encoder,
+    config: &FeatureConfig,
+    texts: &[&str],
+) -> Result<Vec<Features>, ClassifierError> {
     let embeddings = encoder.embed(texts)?;
     Ok(texts.iter().zip(&embeddings).map(|(text, embedding)| featurize(config, text, embedding)).collect())
 }
 
 /// Class probabilities of a head for each text.
-pub fn head_probabilities(encoder: &mut Encoder, head: &Head, texts: &[&str]) -> Result<Vec<Vec<f32>>, ClassifierError> {
+pub fn head_probabilities(
+    encoder: &mut Encoder,
+    head: &Head,
+    texts: &[&str],
+) -> Result<Vec<Vec<f32>>, ClassifierError> {
     let features = features_for(encoder, &head.meta.features, texts)?;
     Ok(features.iter().map(|f| head.predict(f)).collect())
 }
@@ -79,7 +87,8 @@ pub fn train_head(
 ) -> Result<(Head, Report), TrainError> {
     let train_texts: Vec<&str> = train.iter().map(|e| e.text.as_str()).collect();
     let train_features = features_for(encoder, &features, &train_texts)?;
-    let examples: Vec<(Features, usize)> = train_features.into_iter().zip(train.iter().map(|e| e.label.class())).collect();
+    let examples: Vec<(Features, usize)> =
+        train_features.into_iter().zip(train.iter().map(|e| e.label.class())).collect();
     let mut head = Head::train(task, features, config, &examples)?;
     let valid_texts: Vec<&str> = valid.iter().map(|e| e.text.as_str()).collect();
     let probabilities = head_probabilities(encoder, &head, &valid_texts)?;
@@ -148,7 +157,8 @@ impl Classifier {
                     cues.extend(self.cues(task, text)?);
                 }
             }
-            let sentiment_scores = SentimentScores { negative: scores[0][0], neutral: scores[0][1], positive: scores[0][2] };
+            let sentiment_scores =
+                SentimentScores { negative: scores[0][0], neutral: scores[0][1], positive: scores[0][2] };
             signals.push(Signals {
                 sentiment: sentiment_scores.label(),
                 sentiment_scores,
@@ -203,7 +213,13 @@ impl Classifier {
             .filter(|(drop, _)| *drop > 0.02)
             .collect();
         drops.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Ok(drops.into_iter().take(3).map(|(_, phrase)| format!("{}: \"{}\"", task.as_str(), phrase.trim_matches(|c: char| !c.is_alphanumeric())) ).collect())
+        Ok(drops
+            .into_iter()
+            .take(3)
+            .map(|(_, phrase)| {
+                format!("{}: \"{}\"", task.as_str(), phrase.trim_matches(|c: char| !c.is_alphanumeric()))
+            })
+            .collect())
     }
 }
 

@@ -18,7 +18,7 @@ use crate::Task;
 use crate::features::{FeatureConfig, Features};
 
 /// Training settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub hidden: usize,
     pub epochs: usize,
@@ -238,10 +238,17 @@ impl Head {
         if counts.iter().filter(|count| **count > 0).count() < 2 {
             return Err(HeadError::Degenerate);
         }
-        let class_weights: Vec<f32> = counts
-            .iter()
-            .map(|count| if config.balanced { examples.len() as f32 / (classes as f32 * (*count).max(1) as f32) } else { 1.0 })
-            .collect();
+        let class_weights: Vec<f32> =
+            counts
+                .iter()
+                .map(|count| {
+                    if config.balanced {
+                        examples.len() as f32 / (classes as f32 * (*count).max(1) as f32)
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
 
         let mut rng = Rng(config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -254,7 +261,7 @@ impl Head {
             task,
             model_version: String::new(),
             features: features_config,
-            train: config.clone(),
+            train: config,
             dense_dim,
             classes,
             temperature: 1.0,
@@ -410,14 +417,26 @@ impl Head {
         let json = std::fs::read(&json_path).map_err(|err| read_error(err.to_string()))?;
         let meta: HeadMeta = serde_json::from_slice(&json).map_err(|err| read_error(err.to_string()))?;
         let weights_path = dir.join(format!("{}.weights", task.as_str()));
-        let bytes = std::fs::read(&weights_path).map_err(|err| read_error(format!("{}: {err}", weights_path.display())))?;
+        let bytes =
+            std::fs::read(&weights_path).map_err(|err| read_error(format!("{}: {err}", weights_path.display())))?;
         let values: Vec<f32> =
             bytes.chunks_exact(4).map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])).collect();
         let hidden = meta.train.hidden;
         let width = if hidden > 0 { hidden } else { meta.dense_dim };
-        let sizes = [hidden * meta.dense_dim, hidden, meta.classes * width, meta.classes, meta.features.hash_dim as usize * meta.classes];
+        let sizes = [
+            hidden * meta.dense_dim,
+            hidden,
+            meta.classes * width,
+            meta.classes,
+            meta.features.hash_dim as usize * meta.classes,
+        ];
         if values.len() != sizes.iter().sum::<usize>() || bytes.len() % 4 != 0 {
-            return Err(read_error(format!("{} holds {} values, the metadata needs {}", weights_path.display(), values.len(), sizes.iter().sum::<usize>())));
+            return Err(read_error(format!(
+                "{} holds {} values, the metadata needs {}",
+                weights_path.display(),
+                values.len(),
+                sizes.iter().sum::<usize>()
+            )));
         }
         let mut blocks = Vec::with_capacity(5);
         let mut offset = 0;
@@ -454,7 +473,8 @@ mod tests {
         for hidden in [0, 8] {
             let config = TrainConfig { hidden, epochs: 20, learning_rate: 0.01, ..TrainConfig::default() };
             let head = Head::train(Task::Complaint, features.clone(), config, &data).unwrap();
-            let accuracy = data.iter().filter(|(f, c)| crate::metrics::argmax(&head.predict(f)) == *c).count() as f32 / 400.0;
+            let accuracy =
+                data.iter().filter(|(f, c)| crate::metrics::argmax(&head.predict(f)) == *c).count() as f32 / 400.0;
             assert!(accuracy > 0.9, "hidden {hidden}: accuracy {accuracy}");
             let dir = tempfile::tempdir().unwrap();
             head.save(dir.path()).unwrap();
@@ -475,7 +495,8 @@ mod tests {
         let mut rng = Rng(1);
         let data = toy(50, &mut rng);
         let features = FeatureConfig { hash_dim: 8, max_ngram: 1, ngram_weight: 1.0, vader: false };
-        let head = Head::train(Task::Intent, features, TrainConfig { epochs: 1, ..TrainConfig::default() }, &data).unwrap();
+        let head =
+            Head::train(Task::Intent, features, TrainConfig { epochs: 1, ..TrainConfig::default() }, &data).unwrap();
         let dir = tempfile::tempdir().unwrap();
         head.save(dir.path()).unwrap();
         let weights = dir.path().join("intent.weights");

@@ -294,7 +294,7 @@ fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut
             }
         }
         ("selectors", _) => {
-            problems.push(path, "must be a table of CSS selectors (item, title, body, author, date, link, next)")
+            problems.push(path, "must be a table of CSS selectors (item, title, body, author, date, link, next)");
         }
         ("site" | "user_agent", toml::Value::String(text)) if !text.trim().is_empty() => {}
         ("site" | "user_agent", _) => problems.push(path, "must be a non-empty string"),

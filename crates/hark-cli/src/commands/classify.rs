@@ -13,7 +13,9 @@ pub fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?))
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ))
     };
     let mut texts = Vec::new();
     for (index, line) in reader.split(b'\n').enumerate() {
@@ -24,8 +26,8 @@ pub fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
         if line.is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("{}: line {}: not JSON", path.display(), index + 1))?;
+        let value: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("{}: line {}: not JSON", path.display(), index + 1))?;
         let Some(text) = value.get("text").and_then(serde_json::Value::as_str) else {
             bail!("{}: line {}: no \"text\" string", path.display(), index + 1);
         };

@@ -33,8 +33,17 @@ pub fn primary(report: &Report) -> f64 {
 pub fn defaults(task: Task) -> (FeatureConfig, TrainConfig) {
     let features = FeatureConfig { hash_dim: 1 << 16, max_ngram: 2, ngram_weight: 1.0, vader: true };
     let train = match task {
-        Task::Sentiment => TrainConfig { hidden: 256, epochs: 20, learning_rate: 1e-3, weight_decay: 1e-4, dropout: 0.2, ..TrainConfig::default() },
-        Task::Complaint | Task::Intent => TrainConfig { hidden: 0, epochs: 60, learning_rate: 3e-3, weight_decay: 1e-3, ..TrainConfig::default() },
+        Task::Sentiment => TrainConfig {
+            hidden: 256,
+            epochs: 20,
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            dropout: 0.2,
+            ..TrainConfig::default()
+        },
+        Task::Complaint | Task::Intent => {
+            TrainConfig { hidden: 0, epochs: 60, learning_rate: 3e-3, weight_decay: 1e-3, ..TrainConfig::default() }
+        }
     };
     (features, train)
 }
@@ -119,7 +128,9 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
     });
     head.save(&out).with_context(|| format!("saving the head to {}", out.display()))?;
     write_card(&out, &head, &report, &baseline)?;
-    Ok(serde_json::json!({ "task": args.task, "out": out.display().to_string(), "validation": report, "baseline": baseline }))
+    Ok(
+        serde_json::json!({ "task": args.task, "out": out.display().to_string(), "validation": report, "baseline": baseline }),
+    )
 }
 
 fn file_name(path: &Path) -> String {
@@ -151,7 +162,11 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
         vader = meta.features.vader,
         ngram = meta.features.max_ngram,
         hash = meta.features.hash_dim,
-        model = if meta.train.hidden == 0 { "logistic regression".to_owned() } else { format!("one hidden ReLU layer of {} units (dropout {})", meta.train.hidden, meta.train.dropout) },
+        model = if meta.train.hidden == 0 {
+            "logistic regression".to_owned()
+        } else {
+            format!("one hidden ReLU layer of {} units (dropout {})", meta.train.hidden, meta.train.dropout)
+        },
         temperature = meta.temperature,
         threshold = meta.threshold.map_or_else(|| "argmax".to_owned(), |t| format!("{t:.3}")),
         train = meta.card["trained_on"].as_str().unwrap_or(""),
@@ -178,7 +193,13 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
     std::fs::write(&path, card).with_context(|| format!("writing {}", path.display()))
 }
 
-pub async fn eval(context: &AppContext, task: Task, data: PathBuf, baseline: bool, heads: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn eval(
+    context: &AppContext,
+    task: Task,
+    data: PathBuf,
+    baseline: bool,
+    heads: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Report> {
         let examples = read_labelled(&data, task)?;
         if baseline {
@@ -186,7 +207,8 @@ pub async fn eval(context: &AppContext, task: Task, data: PathBuf, baseline: boo
         }
         let paths = ModelPaths::locate()?;
         let dir = heads.unwrap_or_else(|| heads_dir(&paths));
-        let head = Head::load(&dir, task).with_context(|| format!("no trained {task} head in {} (train one with `hark train`)", dir.display()))?;
+        let head = Head::load(&dir, task)
+            .with_context(|| format!("no trained {task} head in {} (train one with `hark train`)", dir.display()))?;
         let mut encoder = Encoder::load(&paths, EncoderOptions::default())?;
         Ok(evaluate(&mut encoder, &head, &examples)?)
     })
@@ -195,7 +217,13 @@ pub async fn eval(context: &AppContext, task: Task, data: PathBuf, baseline: boo
         print_json(&report)?;
     } else {
         println!("task {}  n {}  accuracy {:.3}", report.task, report.n, report.accuracy);
-        println!("precision {}  recall {}  F1 {}  (threshold {})", fmt(report.precision), fmt(report.recall), fmt(report.f1), fmt(report.threshold));
+        println!(
+            "precision {}  recall {}  F1 {}  (threshold {})",
+            fmt(report.precision),
+            fmt(report.recall),
+            fmt(report.f1),
+            fmt(report.threshold)
+        );
         println!("macro F1 {:.3}  macro recall {:.3}  AUC {}", report.macro_f1, report.macro_recall, fmt(report.auc));
     }
     Ok(ExitCode::SUCCESS)

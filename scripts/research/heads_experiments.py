@@ -212,20 +212,20 @@ def main(which):
         t, l = load(ds, 'valid'); V = Data(t, f(l), emb(ds, 'valid'))
         t, l = load('airline-complaints', 'valid'); A = Data(t, f(l), emb('airline-complaints', 'valid'))
         run_binary('complaint', TR, [('complaints-preotiuc2019 valid', V), ('airline-complaints valid (eval only)', A)],
-                   [dict(w=2, v=0.1, C=1), dict(w=0, v=0.1, C=1), dict(w=2, v=0, C=1)])
+                   [dict(w=3, v=0.1, C=1), dict(w=0, v=0.1, C=1), dict(w=3, v=0, C=1)])
     if which in ('intent', 'all'):
         f = lambda l: [int(x == 'intent') for x in l]
         t, l = load('intent-social', 'train'); TR = Data(t, f(l), emb('intent-social', 'train'))
         t, l = load('intent-social', 'valid'); V = Data(t, f(l), emb('intent-social', 'valid'))
         t, l = load('purchase-intent-iphonex', 'valid'); P = Data(t, f(l), emb('purchase-intent-iphonex', 'valid'))
         vals = [('intent-social valid', V), ('purchase-intent-iphonex valid', P)]
-        run_binary('intent', TR, vals, [dict(w=1, v=0, C=3), dict(w=1, v=0.1, C=3)])
+        run_binary('intent', TR, vals, [dict(w=2, v=0.1, C=3), dict(w=0, v=0.1, C=3), dict(w=2, v=0, C=3)])
         # licence variant: drop the 119 intent-social train posts whose text comes from airline-complaints (CC BY-NC-SA)
         air = set(load('airline-complaints', 'train')[0]) | set(load('airline-complaints', 'valid')[0])
         keep = np.array([i for i, x in enumerate(TR.t) if x not in air])
-        run_binary('intent (no airline-complaints-derived train posts)', TR.sub(keep), vals, [dict(w=1, v=0, C=3)])
+        run_binary('intent (no airline-complaints-derived train posts)', TR.sub(keep), vals, [dict(w=2, v=0.1, C=3)])
     if which in ('sentiment', 'all'):
-        run_sentiment([dict(w=1, v=0.1, C=1, cw='balanced'), dict(w=0, v=0.1, C=1, cw='balanced')])
+        run_sentiment([dict(w=1, v=0.1, C=1, cw='balanced')])
 
 if __name__ == '__main__':
     main(sys.argv[1] if len(sys.argv) > 1 else 'all')

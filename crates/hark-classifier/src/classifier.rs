@@ -206,11 +206,16 @@ impl Classifier {
         let head = &self.heads[task.as_str()];
         let features = features_for(&mut self.encoder, &head.meta.features, &refs)?;
         let probabilities: Vec<f32> = features.iter().map(|f| head.predict(f)[1]).collect();
+        // Compare in log-odds: near-certain flags still show which phrases carry them.
+        let log_odds = |p: f32| {
+            let p = p.clamp(1e-6, 1.0 - 1e-6);
+            (p / (1.0 - p)).ln()
+        };
         let mut drops: Vec<(f32, String)> = phrases
             .iter()
             .zip(&probabilities[1..])
-            .map(|((from, to), p)| (probabilities[0] - p, words[*from..*to].join(" ")))
-            .filter(|(drop, _)| *drop > 0.02)
+            .map(|((from, to), p)| (log_odds(probabilities[0]) - log_odds(*p), words[*from..*to].join(" ")))
+            .filter(|(drop, _)| *drop > 0.05)
             .collect();
         drops.sort_by(|a, b| b.0.total_cmp(&a.0));
         Ok(drops

@@ -168,7 +168,7 @@ def run_binary(name, TR, VALS, cfgs, extra_train=None):
         for vname, V in VALS:
             A, B = design(TR, V, cfg); m = fit_lr(A, TR.y, cfg); p = 1 / (1 + np.exp(-(a * m.decision_function(B) + b)))
             f, thr = best_f1(V.y, p)
-            print('   ', bin_report(f'{vname} @valid-best', V.y, p, thr), ' F1 95%CI(boot) %.3f-%.3f' % tuple(boot_f1(V.y, p, thr)))
+            print('   ', bin_report(f'{vname} @valid-best', V.y, p, thr), ' F1 95%%CI(boot) %.3f-%.3f' % tuple(boot_f1(V.y, p, thr)))
             print('   ', bin_report(f'{vname} @0.5', V.y, p, 0.5))
             print('   ', bin_report(f'{vname} @train-OOF thr', V.y, p, thr_cv))
     # VADER-only baseline: LR on dense10 only

@@ -171,6 +171,8 @@ def run_binary(name, TR, VALS, cfgs, extra_train=None):
             print('   ', bin_report(f'{vname} @valid-best', V.y, p, thr), ' F1 95%%CI(boot) %.3f-%.3f' % tuple(boot_f1(V.y, p, thr)))
             print('   ', bin_report(f'{vname} @0.5', V.y, p, 0.5))
             print('   ', bin_report(f'{vname} @train-OOF thr', V.y, p, thr_cv))
+            if vname == VALS[0][0]: thr_main = thr
+            else: print('   ', bin_report(f'{vname} @thr chosen on {VALS[0][0]}', V.y, p, thr_main))
     # VADER-only baseline: LR on dense10 only
     mu = TR.V.mean(0); sd = TR.V.std(0) + 1e-6
     m = LogisticRegression(max_iter=2000).fit((TR.V - mu) / sd, TR.y)

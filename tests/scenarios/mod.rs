@@ -1,3 +1,4 @@
 mod cli;
 mod customers;
 mod ingest;
+mod train;

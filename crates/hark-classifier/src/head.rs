@@ -30,6 +30,16 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Dropout on the hidden layer while training.
     pub dropout: f32,
+    /// Linear heads only: train this many models, each on a different held-out split, and
+    /// average their calibrated logits (which, for linear models, is averaging their weights
+    /// scaled by 1/temperature). Small training sets make a single split's early stopping
+    /// noisy; the average is steadier.
+    #[serde(default = "one")]
+    pub ensemble: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainConfig {
@@ -43,6 +53,7 @@ impl Default for TrainConfig {
             balanced: true,
             seed: 7,
             dropout: 0.0,
+            ensemble: 1,
         }
     }
 }
@@ -224,6 +235,42 @@ impl Head {
 
     /// Trains a head. `examples` pairs features with class indices.
     pub fn train(
+        task: Task,
+        features_config: FeatureConfig,
+        config: TrainConfig,
+        examples: &[(Features, usize)],
+    ) -> Result<Self, HeadError> {
+        if config.ensemble <= 1 || config.hidden > 0 {
+            return Self::train_one(task, features_config, config, examples);
+        }
+        let mut members = Vec::with_capacity(config.ensemble);
+        for member in 0..config.ensemble as u64 {
+            let seed = config.seed.wrapping_add(member.wrapping_mul(1_000_003));
+            members.push(Self::train_one(task, features_config.clone(), TrainConfig { seed, ..config }, examples)?);
+        }
+        let mut average = members[0].clone();
+        for block in [&mut average.w2, &mut average.b2, &mut average.ws] {
+            block.iter_mut().for_each(|value| *value = 0.0);
+        }
+        let share = 1.0 / members.len() as f32;
+        for member in &members {
+            let scale = share / member.meta.temperature;
+            for (total, value) in average.w2.iter_mut().zip(&member.w2) {
+                *total += scale * value;
+            }
+            for (total, value) in average.b2.iter_mut().zip(&member.b2) {
+                *total += scale * value;
+            }
+            for (total, value) in average.ws.iter_mut().zip(&member.ws) {
+                *total += scale * value;
+            }
+        }
+        average.meta.temperature = 1.0;
+        average.meta.train = config;
+        Ok(average)
+    }
+
+    fn train_one(
         task: Task,
         features_config: FeatureConfig,
         config: TrainConfig,
@@ -470,8 +517,8 @@ mod tests {
         let mut rng = Rng(42);
         let data = toy(400, &mut rng);
         let features = FeatureConfig { hash_dim: 8, max_ngram: 1, ngram_weight: 1.0, vader: false };
-        for hidden in [0, 8] {
-            let config = TrainConfig { hidden, epochs: 20, learning_rate: 0.01, ..TrainConfig::default() };
+        for (hidden, ensemble) in [(0, 1), (0, 3), (8, 1)] {
+            let config = TrainConfig { hidden, ensemble, epochs: 20, learning_rate: 0.01, ..TrainConfig::default() };
             let head = Head::train(Task::Complaint, features.clone(), config, &data).unwrap();
             let accuracy =
                 data.iter().filter(|(f, c)| crate::metrics::argmax(&head.predict(f)) == *c).count() as f32 / 400.0;

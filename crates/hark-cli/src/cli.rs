@@ -107,40 +107,7 @@ threshold, and the cues (phrases) behind each flag. Texts come from the argument
 {\"text\": ..., \"label\": ...} per line (see README.md). The decision threshold of a binary head is chosen on \
 the validation file (best F1). The head is written to --out (default: the models' heads directory) with a model \
 card, unless a head already there is better on the same validation file (then --force replaces it).")]
-    Train {
-        #[arg(long, value_enum)]
-        task: TaskArg,
-        /// Training data (labelled JSONL)
-        #[arg(long = "train", value_name = "FILE")]
-        train_file: PathBuf,
-        /// Validation data (labelled JSONL)
-        #[arg(long = "valid", value_name = "FILE")]
-        valid_file: PathBuf,
-        /// Where to write the head [default: models/heads]
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Replace a head even if it is better on this validation data
-        #[arg(long)]
-        force: bool,
-        /// Hidden units (0 = logistic regression)
-        #[arg(long)]
-        hidden: Option<usize>,
-        /// Maximum epochs (training stops early when held-out loss stops improving)
-        #[arg(long)]
-        epochs: Option<usize>,
-        /// Learning rate
-        #[arg(long)]
-        learning_rate: Option<f32>,
-        /// Weight decay
-        #[arg(long)]
-        weight_decay: Option<f32>,
-        /// Hashed n-gram slots (0 = embedding and lexicon only)
-        #[arg(long)]
-        hash_dim: Option<u32>,
-        /// Random seed
-        #[arg(long)]
-        seed: Option<u64>,
-    },
+    Train(TrainArgs),
     /// Metrics of a head (or the lexicon baseline) on labelled JSONL
     Eval {
         #[arg(long, value_enum)]
@@ -158,6 +125,54 @@ card, unless a head already there is better on the same validation file (then --
     /// Built-in throughput figures
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `hark train` flags.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[arg(long, value_enum)]
+    pub task: TaskArg,
+    /// Training data (labelled JSONL)
+    #[arg(long = "train", value_name = "FILE")]
+    pub train_file: PathBuf,
+    /// Validation data (labelled JSONL)
+    #[arg(long = "valid", value_name = "FILE")]
+    pub valid_file: PathBuf,
+    /// Where to write the head [default: models/heads]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace a head even if it is better on this validation data
+    #[arg(long)]
+    pub force: bool,
+    /// Leave out training texts that also appear in this JSONL file (a "text" field per
+    /// line), e.g. posts copied from a dataset whose licence forbids shipping weights trained
+    /// on it; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub exclude: Vec<PathBuf>,
+    /// Hidden units (0 = logistic regression)
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Maximum epochs (training stops early when held-out loss stops improving)
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Learning rate
+    #[arg(long)]
+    pub learning_rate: Option<f32>,
+    /// Weight decay
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
+    /// Hashed n-gram slots (0 = embedding and lexicon only)
+    #[arg(long)]
+    pub hash_dim: Option<u32>,
+    /// Weight of the hashed n-gram block relative to the embedding
+    #[arg(long)]
+    pub ngram_weight: Option<f32>,
+    /// Linear heads: models averaged, each with its own held-out split
+    #[arg(long)]
+    pub ensemble: Option<usize>,
+    /// Random seed
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

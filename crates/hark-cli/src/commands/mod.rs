@@ -32,34 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Customers(command) => customers::run(&context, command).await,
         Command::Classify { texts, input } => classify::run(texts, input.as_deref()).await,
-        Command::Train {
-            task,
-            train_file,
-            valid_file,
-            out,
-            force,
-            hidden,
-            epochs,
-            learning_rate,
-            weight_decay,
-            hash_dim,
-            seed,
-        } => {
-            let args = train::TrainArgs {
-                task: train::task(task),
-                train_file,
-                valid_file,
-                out,
-                force,
-                hidden,
-                epochs,
-                learning_rate,
-                weight_decay,
-                hash_dim,
-                seed,
-            };
-            train::train(&context, args).await
-        }
+        Command::Train(args) => train::train(&context, args).await,
         Command::Eval { task, data, baseline, heads } => {
             train::eval(&context, train::task(task), data, baseline, heads).await
         }

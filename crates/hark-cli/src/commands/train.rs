@@ -11,7 +11,8 @@ use hark_classifier::head::{Head, TrainConfig};
 use hark_classifier::metrics::Report;
 use hark_classifier::{Encoder, EncoderOptions, ModelPaths, Task};
 
-use crate::cli::TaskArg;
+use crate::cli::{TaskArg, TrainArgs};
+use crate::commands::classify::read_texts;
 use crate::context::AppContext;
 use crate::output::print_json;
 
@@ -41,25 +42,16 @@ pub fn defaults(task: Task) -> (FeatureConfig, TrainConfig) {
             dropout: 0.2,
             ..TrainConfig::default()
         },
-        Task::Complaint | Task::Intent => {
-            TrainConfig { hidden: 0, epochs: 60, learning_rate: 3e-3, weight_decay: 1e-3, ..TrainConfig::default() }
-        }
+        Task::Complaint | Task::Intent => TrainConfig {
+            hidden: 0,
+            epochs: 60,
+            learning_rate: 3e-3,
+            weight_decay: 1e-3,
+            ensemble: 5,
+            ..TrainConfig::default()
+        },
     };
     (features, train)
-}
-
-pub struct TrainArgs {
-    pub task: Task,
-    pub train_file: PathBuf,
-    pub valid_file: PathBuf,
-    pub out: Option<PathBuf>,
-    pub force: bool,
-    pub hidden: Option<usize>,
-    pub epochs: Option<usize>,
-    pub learning_rate: Option<f32>,
-    pub weight_decay: Option<f32>,
-    pub hash_dim: Option<u32>,
-    pub seed: Option<u64>,
 }
 
 pub async fn train(context: &AppContext, args: TrainArgs) -> anyhow::Result<ExitCode> {
@@ -74,12 +66,24 @@ pub async fn train(context: &AppContext, args: TrainArgs) -> anyhow::Result<Exit
 }
 
 fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
-    let train = read_labelled(&args.train_file, args.task)?;
-    let valid = read_labelled(&args.valid_file, args.task)?;
+    let task = task(args.task);
+    let mut train = read_labelled(&args.train_file, task)?;
+    let valid = read_labelled(&args.valid_file, task)?;
+    let mut excluded = 0;
+    if !args.exclude.is_empty() {
+        let mut banned = std::collections::HashSet::new();
+        for path in &args.exclude {
+            banned.extend(read_texts(path)?.into_iter().map(|text| text.trim().to_owned()));
+        }
+        let before = train.len();
+        train.retain(|example| !banned.contains(example.text.trim()));
+        excluded = before - train.len();
+        tracing::info!(excluded, "left out training texts found in --exclude files");
+    }
     let paths = ModelPaths::locate()?;
     let out = args.out.clone().unwrap_or_else(|| heads_dir(&paths));
     let mut encoder = Encoder::load(&paths, EncoderOptions::default())?;
-    let (mut features, mut config) = defaults(args.task);
+    let (mut features, mut config) = defaults(task);
     if let Some(hidden) = args.hidden {
         config.hidden = hidden;
     }
@@ -95,18 +99,24 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
     if let Some(dim) = args.hash_dim {
         features.hash_dim = dim;
     }
+    if let Some(weight) = args.ngram_weight {
+        features.ngram_weight = weight;
+    }
+    if let Some(members) = args.ensemble {
+        config.ensemble = members;
+    }
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    tracing::info!(task = %args.task, train = train.len(), valid = valid.len(), "training");
-    let (mut head, report) = train_head(&mut encoder, args.task, &train, &valid, features, config)?;
-    let existing = Head::load(&out, args.task).ok();
+    tracing::info!(task = %task, train = train.len(), valid = valid.len(), "training");
+    let (mut head, report) = train_head(&mut encoder, task, &train, &valid, features, config)?;
+    let existing = Head::load(&out, task).ok();
     if let Some(existing) = &existing {
         let old = evaluate(&mut encoder, existing, &valid)?;
         if primary(&old) > primary(&report) && !args.force {
             bail!(
                 "the {} head in {} is better on {} ({:.3} against {:.3}); kept it. Use --force to replace it anyway.",
-                args.task,
+                task,
                 out.display(),
                 args.valid_file.display(),
                 primary(&old),
@@ -114,12 +124,14 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
             );
         }
     }
-    let baseline = evaluate_baseline(args.task, &valid);
+    let baseline = evaluate_baseline(task, &valid);
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    head.meta.model_version = format!("{}-{}", args.task, chrono::Utc::now().format("%Y%m%d%H%M"));
+    head.meta.model_version = format!("{}-{}", task, chrono::Utc::now().format("%Y%m%d%H%M"));
     head.meta.card = serde_json::json!({
         "trained_on": file_name(&args.train_file),
         "train_examples": train.len(),
+        "excluded_examples": excluded,
+        "excluded_because_in": args.exclude.iter().map(|path| file_name(path)).collect::<Vec<_>>(),
         "validated_on": file_name(&args.valid_file),
         "date": date,
         "validation": report,
@@ -129,7 +141,7 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
     head.save(&out).with_context(|| format!("saving the head to {}", out.display()))?;
     write_card(&out, &head, &report, &baseline)?;
     Ok(
-        serde_json::json!({ "task": args.task, "out": out.display().to_string(), "validation": report, "baseline": baseline }),
+        serde_json::json!({ "task": task, "out": out.display().to_string(), "validation": report, "baseline": baseline }),
     )
 }
 
@@ -152,7 +164,7 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
          - model: {model}, class-balanced cross-entropy, AdamW, early stopping on a held-out tenth of the training data\n\
          - calibration: temperature {temperature:.2}, fitted on that held-out tenth\n\
          - threshold: {threshold} (best F1 on the validation data)\n\
-         - training data: `{train}` ({n} examples)\n- validation data: `{valid}`\n\n\
+         - training data: `{train}` ({n} examples; {excluded} left out because they also appear in {excluded_in})\n- validation data: `{valid}`\n\n\
          | on validation | n | accuracy | precision | recall | F1 | macro F1 | macro recall | AUC |\n|---|---|---|---|---|---|---|---|---|\n\
          | this head | {vn} | {a:.3} | {p} | {r} | {f} | {mf:.3} | {mr:.3} | {auc} |\n\
          | lexicon baseline | {bn} | {ba:.3} | {bp} | {br} | {bf} | {bmf:.3} | {bmr:.3} | {bauc} |\n",
@@ -171,6 +183,8 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
         threshold = meta.threshold.map_or_else(|| "argmax".to_owned(), |t| format!("{t:.3}")),
         train = meta.card["trained_on"].as_str().unwrap_or(""),
         n = meta.card["train_examples"],
+        excluded = meta.card["excluded_examples"],
+        excluded_in = meta.card["excluded_because_in"],
         valid = meta.card["validated_on"].as_str().unwrap_or(""),
         vn = report.n,
         a = report.accuracy,

@@ -132,9 +132,9 @@ card, unless a head already there is better on the same validation file (then --
 pub struct TrainArgs {
     #[arg(long, value_enum)]
     pub task: TaskArg,
-    /// Training data (labelled JSONL)
-    #[arg(long = "train", value_name = "FILE")]
-    pub train_file: PathBuf,
+    /// Training data (labelled JSONL); repeat to train on several files
+    #[arg(long = "train", value_name = "FILE", required = true)]
+    pub train_files: Vec<PathBuf>,
     /// Validation data (labelled JSONL)
     #[arg(long = "valid", value_name = "FILE")]
     pub valid_file: PathBuf,
@@ -170,6 +170,10 @@ pub struct TrainArgs {
     /// Linear heads: models averaged, each with its own held-out split
     #[arg(long)]
     pub ensemble: Option<usize>,
+    /// Train on all examples at once for exactly --epochs steps (temperature from 5-fold
+    /// out-of-fold logits) instead of mini-batches with early stopping
+    #[arg(long)]
+    pub full_batch: Option<bool>,
     /// Random seed
     #[arg(long)]
     pub seed: Option<u64>,

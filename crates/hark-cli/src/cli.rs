@@ -121,6 +121,9 @@ card, unless a head already there is better on the same validation file (then --
         /// Heads directory [default: models/heads]
         #[arg(long, value_name = "DIR")]
         heads: Option<PathBuf>,
+        /// Embed with the int8 graph (models/all-MiniLM-L6-v2/model.int8.onnx)
+        #[arg(long, conflicts_with = "baseline")]
+        int8: bool,
     },
     /// Built-in throughput figures
     #[command(subcommand)]

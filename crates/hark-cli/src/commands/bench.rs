@@ -32,6 +32,9 @@ struct BenchReport {
     unsorted_texts_per_second: f64,
     startup_seconds: f64,
     peak_rss_mb: f64,
+    /// With --int8: mean and lowest cosine of the int8 embeddings to the fp32 ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    int8_cosine_to_fp32: Option<(f64, f64)>,
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
@@ -81,6 +84,22 @@ pub async fn classify(
             classifier.encoder().embed_with(&refs, false)?;
             best_unsorted = best_unsorted.min(start.elapsed().as_secs_f64());
         }
+        // Before the fp32 reference below is loaded, which would count towards the peak.
+        let peak_rss_mb = peak_rss_mb();
+        let int8_cosine_to_fp32 = if int8 {
+            let quantised = classifier.encoder().embed(&refs)?;
+            let mut full = hark_classifier::Encoder::load(
+                &hark_classifier::ModelPaths::locate()?,
+                EncoderOptions { threads, batch_size, int8: false },
+            )?;
+            let reference = full.embed(&refs)?;
+            let cosines: Vec<f64> =
+                quantised.iter().zip(&reference).map(|(a, b)| f64::from(hark_classifier::encoder::cosine(a, b))).collect();
+            let mean = cosines.iter().sum::<f64>() / cosines.len().max(1) as f64;
+            Some((mean, cosines.iter().copied().fold(f64::INFINITY, f64::min)))
+        } else {
+            None
+        };
         let n = refs.len() as f64;
         Ok(BenchReport {
             texts: refs.len(),
@@ -93,7 +112,8 @@ pub async fn classify(
             ratio_to_bare_session: best_bare / best,
             unsorted_texts_per_second: n / best_unsorted,
             startup_seconds,
-            peak_rss_mb: peak_rss_mb(),
+            peak_rss_mb,
+            int8_cosine_to_fp32,
         })
     })
     .await??;

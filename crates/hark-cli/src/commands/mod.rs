@@ -33,8 +33,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Customers(command) => customers::run(&context, command).await,
         Command::Classify { texts, input } => classify::run(texts, input.as_deref()).await,
         Command::Train(args) => train::train(&context, args).await,
-        Command::Eval { task, data, baseline, heads } => {
-            train::eval(&context, train::task(task), data, baseline, heads).await
+        Command::Eval { task, data, baseline, heads, int8 } => {
+            train::eval(&context, train::task(task), data, baseline, heads, int8).await
         }
         Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
             bench::classify(&context, data, batch_size, threads, int8, rounds).await

@@ -237,6 +237,7 @@ pub async fn eval(
     data: PathBuf,
     baseline: bool,
     heads: Option<PathBuf>,
+    int8: bool,
 ) -> anyhow::Result<ExitCode> {
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<Report> {
         let examples = read_labelled(&data, task)?;
@@ -247,7 +248,7 @@ pub async fn eval(
         let dir = heads.unwrap_or_else(|| heads_dir(&paths));
         let head = Head::load(&dir, task)
             .with_context(|| format!("no trained {task} head in {} (train one with `hark train`)", dir.display()))?;
-        let mut encoder = Encoder::load(&paths, EncoderOptions::default())?;
+        let mut encoder = Encoder::load(&paths, EncoderOptions { int8, ..EncoderOptions::default() })?;
         Ok(evaluate(&mut encoder, &head, &examples)?)
     })
     .await??;

@@ -9,7 +9,7 @@ DEMO_DATA ?= demo-data
 all: build
 
 help:
-	@echo "make demo    build hark and run it on the bundled sample (sample/)"
+	@echo "make demo    fetch the model, build hark and run it on the bundled sample (sample/)"
 	@echo "make test    the whole test suite"
 	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
 	@echo "make lint    rustfmt and clippy, warnings are errors"
@@ -22,7 +22,7 @@ build:
 test: model
 	$(CARGO) test --workspace --locked
 
-demo: build
+demo: model build
 	DEMO_DATA=$(DEMO_DATA) scripts/demo.sh
 
 model:

@@ -26,7 +26,8 @@ fn bad_lines_are_reported_and_good_lines_kept() {
     assert_eq!(run.code, 3, "some lines were skipped: {}", run.stderr);
     assert!(run.stderr.contains("posts.jsonl: line 6: missing field `external_id`"), "{}", run.stderr);
     assert!(run.stderr.contains("posts.jsonl: line 12: not valid UTF-8"), "{}", run.stderr);
-    assert!(run.stdout.contains("22 lines, 20 new mentions, 0 already stored, 2 skipped"), "{}", run.stdout);
+    assert!(run.stdout.contains("22 lines, 20 new mentions ("), "{}", run.stdout);
+    assert!(run.stdout.contains("0 already stored, 2 skipped"), "{}", run.stdout);
 
     let again = ws.run(&["ingest", "posts.jsonl", "--json"]);
     let report = again.json();
@@ -58,4 +59,22 @@ fn a_missing_file_is_an_error_that_says_so() {
     let run = ws.run(&["ingest", "missing.jsonl"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("error: opening missing.jsonl"), "{}", run.stderr);
+}
+
+#[test]
+fn ingested_mentions_carry_signals() {
+    let ws = Workspace::new();
+    ws.write(
+        "posts.jsonl",
+        "{\"source\":\"reddit\",\"external_id\":\"a\",\"text\":\"Your app deleted all my invoices and support has ignored me for a week. Unacceptable.\"}\n\
+         {\"source\":\"reddit\",\"external_id\":\"b\",\"text\":\"Which accounting software would you recommend for a small shop? Need pricing.\"}\n",
+    );
+    let run = ws.run(&["ingest", "posts.jsonl", "--json"]);
+    run.assert_ok();
+    let report = run.json();
+    assert_eq!((report["complaints"].as_u64(), report["intents"].as_u64()), (Some(1), Some(1)), "{}", run.stdout);
+
+    let unscored = ws.run(&["--data-dir", "plain", "ingest", "posts.jsonl", "--no-classify", "--json"]);
+    unscored.assert_ok();
+    assert_eq!(unscored.json()["complaints"], 0);
 }

@@ -9,7 +9,7 @@ use hark_core::{SentimentScores, Signals};
 use crate::dataset::{Example, Label};
 use crate::features::{FeatureConfig, Features, featurize};
 use crate::head::{Head, HeadError, TrainConfig};
-use crate::metrics::{Report, best_f1_threshold, binary_report, multiclass_report};
+use crate::metrics::{Report, best_f1_threshold, binary_report, multiclass_report, threshold_for_precision};
 use crate::{ClassifierError, Encoder, EncoderOptions, ModelPaths, Task, baseline};
 
 /// The heads directory inside a models directory.
@@ -84,6 +84,7 @@ pub fn train_head(
     valid: &[Example],
     features: FeatureConfig,
     config: TrainConfig,
+    target_precision: Option<f64>,
 ) -> Result<(Head, Report), TrainError> {
     let train_texts: Vec<&str> = train.iter().map(|e| e.text.as_str()).collect();
     let train_features = features_for(encoder, &features, &train_texts)?;
@@ -95,7 +96,12 @@ pub fn train_head(
     if task != Task::Sentiment {
         let gold: Vec<bool> = valid.iter().map(|e| e.label == Label::Binary(true)).collect();
         let positive: Vec<f32> = probabilities.iter().map(|p| p[1]).collect();
-        head.meta.threshold = Some(best_f1_threshold(&gold, &positive).0);
+        let best_f1 = best_f1_threshold(&gold, &positive).0;
+        let threshold = match target_precision {
+            Some(target) => threshold_for_precision(&gold, &positive, target).ok_or(TrainError::Precision(target))?,
+            None => best_f1,
+        };
+        head.meta.threshold = Some(threshold);
     }
     let report = report_for(task, valid, &probabilities, head.meta.threshold.unwrap_or(0.5));
     Ok((head, report))
@@ -107,6 +113,8 @@ pub enum TrainError {
     Classifier(#[from] ClassifierError),
     #[error(transparent)]
     Head(#[from] HeadError),
+    #[error("no threshold reaches precision {0} on the validation data; lower --target-precision")]
+    Precision(f64),
 }
 
 /// Encoder and heads, loaded once; `classify` turns texts into signals.

@@ -141,6 +141,18 @@ pub fn best_f1_threshold(positive: &[bool], probabilities: &[f32]) -> (f32, f64)
     best
 }
 
+/// The lowest threshold whose precision on the positive class reaches `target` (the most
+/// recall at that precision), or `None` if no threshold reaches it.
+pub fn threshold_for_precision(positive: &[bool], probabilities: &[f32], target: f64) -> Option<f32> {
+    let mut candidates: Vec<f32> = probabilities.to_vec();
+    candidates.sort_by(f32::total_cmp);
+    candidates.dedup();
+    candidates.into_iter().find(|threshold| {
+        let report = binary_report(Task::Complaint, positive, probabilities, *threshold);
+        report.precision.unwrap_or(0.0) >= target && report.recall.unwrap_or(0.0) > 0.0
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +177,10 @@ mod tests {
         let (threshold, best) = best_f1_threshold(&gold, &probs);
         assert!((best - 6.0 / 7.0).abs() < 1e-9, "{best}");
         assert!((threshold - 0.4).abs() < 1e-6, "{threshold}");
+        // Precision 1.0 needs the threshold above the 0.6 negative: 0.8 keeps two positives.
+        assert_eq!(threshold_for_precision(&gold, &probs, 1.0), Some(0.8));
+        assert_eq!(threshold_for_precision(&gold, &probs, 0.7), Some(0.4), "3 of 4 flagged are right");
+        assert_eq!(threshold_for_precision(&gold, &probs, 0.6), Some(0.1), "flagging all is 3 of 5");
     }
 
     #[test]

@@ -73,7 +73,9 @@ Each line is one JSON object: {\"source\": \"reddit\", \"external_id\": \"t3_abc
 \"author\": {\"handle\": \"...\", \"name\": \"...\", \"email\": \"...\", \"profile_url\": \"...\"}, \"title\": \"...\", \
 \"text\": \"...\", \"published_at\": \"RFC 3339\"}; only source, external_id and text are required. \
 HTML in text is stripped. Mentions already stored are skipped, so ingesting a file twice is harmless. \
-Bad lines are reported with their numbers and skipped; the rest is kept (exit code 3).")]
+New mentions are scored (sentiment, complaint, buying intent, cues) by the local model before they \
+are stored; --no-classify skips that. Bad lines are reported with their numbers and skipped; the rest \
+is kept (exit code 3).")]
     Ingest {
         /// The JSONL file (`-` for standard input)
         file: PathBuf,
@@ -83,6 +85,9 @@ Bad lines are reported with their numbers and skipped; the rest is kept (exit co
         /// Mentions per transaction
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         batch_size: u32,
+        /// Store the mentions without scoring them (no model needed)
+        #[arg(long)]
+        no_classify: bool,
     },
     /// Import data into hark
     #[command(subcommand)]
@@ -147,6 +152,10 @@ pub struct TrainArgs {
     /// Replace a head even if it is better on this validation data
     #[arg(long)]
     pub force: bool,
+    /// Binary heads: flag at the lowest threshold reaching this precision on the validation
+    /// data (the most recall at that precision) instead of the best-F1 threshold
+    #[arg(long, value_name = "P", value_parser = parse_fraction)]
+    pub target_precision: Option<f64>,
     /// Leave out training texts that also appear in this JSONL file (a "text" field per
     /// line), e.g. posts copied from a dataset whose licence forbids shipping weights trained
     /// on it; repeatable
@@ -180,6 +189,13 @@ pub struct TrainArgs {
     /// Random seed
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+fn parse_fraction(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(value) if value > 0.0 && value <= 1.0 => Ok(value),
+        _ => Err(format!("{raw:?} is not a fraction in (0, 1], e.g. 0.8")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

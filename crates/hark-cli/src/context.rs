@@ -4,8 +4,11 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use hark_classifier::EncoderOptions;
+use hark_classifier::classifier::load_default;
 use hark_core::SystemClock;
 use hark_pipeline::Pipeline;
+use hark_pipeline::classify::ClassifierWorker;
 use hark_store::Store;
 
 use crate::cli::GlobalArgs;
@@ -30,8 +33,19 @@ impl AppContext {
             .with_context(|| format!("opening the data directory {}", self.global.data_dir.display()))
     }
 
-    pub async fn pipeline(&self) -> anyhow::Result<Pipeline> {
-        Ok(Pipeline::new(self.store().await?, Arc::new(SystemClock)))
+    /// The pipeline; with `classify`, the model is loaded and the classify stage attached.
+    pub async fn pipeline(&self, classify: bool) -> anyhow::Result<Pipeline> {
+        let pipeline = Pipeline::new(self.store().await?, Arc::new(SystemClock));
+        if !classify {
+            return Ok(pipeline);
+        }
+        let worker = tokio::task::spawn_blocking(|| -> anyhow::Result<ClassifierWorker> {
+            let classifier = load_default(EncoderOptions::default())
+                .context("loading the classifier (or pass --no-classify to store mentions unscored)")?;
+            ClassifierWorker::spawn(classifier).context("starting the classifier thread")
+        })
+        .await??;
+        Ok(pipeline.with_classifier(worker))
     }
 
     /// Whether progress bars may be drawn: not when quiet, not in JSON mode, and only on a

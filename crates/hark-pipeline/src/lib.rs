@@ -3,9 +3,10 @@
 //!
 //! Every way into hark goes through [`Pipeline::process_page`], so a mention pulled from a
 //! source and one ingested from a file take the same path. Today the path is: dedupe within
-//! the page → persist the page and the cursor in one transaction. Classification, indexing,
-//! customer matching and routing join here, in that order, as they land; each is a stage that
-//! takes the newly stored mentions.
+//! the page → classify the mentions not stored yet (when a classifier is attached; it runs on
+//! its own thread, [`classify::ClassifierWorker`]) → persist the page, with signals, and the
+//! cursor in one transaction. Indexing, customer matching and routing join here, in that
+//! order, as they land.
 //!
 //! The pipeline also keeps the run ledger: [`Pipeline::start_run`] and [`RunHandle::finish`]
 //! record how each pass over a source went, which is what coverage gaps are made of.
@@ -18,6 +19,9 @@ use std::sync::Arc;
 use hark_core::{Clock, Mention, MentionId, Run, RunOutcome};
 use hark_store::{Store, StoreError};
 
+use crate::classify::ClassifierWorker;
+
+pub mod classify;
 pub mod crm_import;
 pub mod mention_file;
 
@@ -29,6 +33,8 @@ pub enum PipelineError {
         #[source]
         source: StoreError,
     },
+    #[error("classifying mentions: {0}")]
+    Classify(String),
     #[error("recording a run of source {source_id:?}")]
     Ledger {
         source_id: String,
@@ -41,6 +47,9 @@ pub enum PipelineError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageOutcome {
     pub new_mentions: Vec<MentionId>,
+    /// New mentions flagged as complaints, and as buying intent (0 without a classifier).
+    pub complaints: usize,
+    pub intents: usize,
     /// Mentions already stored, or repeated within the page.
     pub duplicates: usize,
 }
@@ -50,11 +59,19 @@ pub struct PageOutcome {
 pub struct Pipeline {
     store: Store,
     clock: Arc<dyn Clock>,
+    classifier: Option<ClassifierWorker>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, classifier: None }
+    }
+
+    /// Adds the classify stage: new mentions get their signals before they are saved.
+    #[must_use]
+    pub fn with_classifier(mut self, worker: ClassifierWorker) -> Self {
+        self.classifier = Some(worker);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -74,8 +91,29 @@ impl Pipeline {
         cursor: Option<&str>,
     ) -> Result<PageOutcome, PipelineError> {
         let before = mentions.len();
-        let unique = dedupe_within_page(mentions);
+        let mut unique = dedupe_within_page(mentions);
         let repeated_in_page = before - unique.len();
+        let (mut complaints, mut intents) = (0, 0);
+        if let Some(worker) = &self.classifier {
+            // Only mentions not stored yet are worth the encoder's time.
+            let ids: Vec<MentionId> = unique.iter().map(|mention| mention.id.clone()).collect();
+            let stored = self
+                .store
+                .stored_ids(&ids)
+                .await
+                .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
+            let fresh: Vec<usize> = (0..unique.len()).filter(|index| !stored.contains(&unique[*index].id)).collect();
+            if !fresh.is_empty() {
+                let texts = fresh.iter().map(|index| classify::text_for(&unique[*index])).collect();
+                let signals = worker.classify(texts).await?;
+                for (index, signals) in fresh.into_iter().zip(signals) {
+                    let (complaint, intent) = worker.flags(&signals);
+                    complaints += usize::from(complaint);
+                    intents += usize::from(intent);
+                    unique[index].signals = Some(signals);
+                }
+            }
+        }
         let saved = self
             .store
             .save_page_at(source_id, &unique, cursor, self.clock.now())
@@ -87,7 +125,12 @@ impl Pipeline {
             duplicates = saved.duplicates + repeated_in_page,
             "page saved"
         );
-        Ok(PageOutcome { new_mentions: saved.inserted, duplicates: saved.duplicates + repeated_in_page })
+        Ok(PageOutcome {
+            new_mentions: saved.inserted,
+            complaints,
+            intents,
+            duplicates: saved.duplicates + repeated_in_page,
+        })
     }
 
     /// Opens a run in the ledger for `source_id`.

@@ -120,6 +120,23 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Which of `ids` are already stored.
+    pub async fn stored_ids(&self, ids: &[MentionId]) -> Result<std::collections::HashSet<MentionId>> {
+        let mut stored = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            // Only `?` placeholders are spliced in; every value is bound.
+            let sql = sqlx::AssertSqlSafe(format!("SELECT id FROM mentions WHERE id IN ({placeholders})"));
+            let mut query = sqlx::query_scalar::<_, String>(sql);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            let found = query.fetch_all(&self.pool).await.map_err(query_error("looking up stored mentions"))?;
+            stored.extend(found.into_iter().map(MentionId::from_raw));
+        }
+        Ok(stored)
+    }
+
     /// The cursor saved with the source's last page, if any.
     pub async fn cursor(&self, source_id: &str) -> Result<Option<String>> {
         sqlx::query_scalar("SELECT cursor FROM cursors WHERE source_id = ?")

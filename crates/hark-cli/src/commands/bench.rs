@@ -93,8 +93,11 @@ pub async fn classify(
                 EncoderOptions { threads, batch_size, int8: false },
             )?;
             let reference = full.embed(&refs)?;
-            let cosines: Vec<f64> =
-                quantised.iter().zip(&reference).map(|(a, b)| f64::from(hark_classifier::encoder::cosine(a, b))).collect();
+            let cosines: Vec<f64> = quantised
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| f64::from(hark_classifier::encoder::cosine(a, b)))
+                .collect();
             let mean = cosines.iter().sum::<f64>() / cosines.len().max(1) as f64;
             Some((mean, cosines.iter().copied().fold(f64::INFINITY, f64::min)))
         } else {

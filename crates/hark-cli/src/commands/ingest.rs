@@ -22,6 +22,9 @@ struct IngestReport {
     lines: u64,
     new: usize,
     duplicates: usize,
+    /// New mentions flagged as complaints / buying intent.
+    complaints: usize,
+    intents: usize,
     skipped: usize,
     errors: Vec<LineError>,
 }
@@ -37,6 +40,7 @@ pub async fn run(
     file: &Path,
     source: Option<String>,
     batch_size: usize,
+    classify: bool,
 ) -> anyhow::Result<ExitCode> {
     let (reader, len): (Box<dyn BufRead>, u64) = if file.as_os_str() == "-" {
         (Box::new(BufReader::new(std::io::stdin())), 0)
@@ -45,7 +49,7 @@ pub async fn run(
         let len = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
         (Box::new(BufReader::with_capacity(1 << 16, handle)), len)
     };
-    let pipeline = context.pipeline().await?;
+    let pipeline = context.pipeline(classify).await?;
     let source_id = source.unwrap_or_else(|| "ingest".to_owned());
     let mut run = pipeline.start_run(&source_id).await?;
     let progress = file_progress(len, "ingesting", context.show_progress() && len > 0);
@@ -103,8 +107,8 @@ pub async fn run(
             eprintln!("... and {} more bad lines", report.skipped - SHOWN_ERRORS);
         }
         println!(
-            "{}: {} lines, {} new mentions, {} already stored, {} skipped",
-            report.file, report.lines, report.new, report.duplicates, report.skipped
+            "{}: {} lines, {} new mentions ({} complaints, {} buying intent), {} already stored, {} skipped",
+            report.file, report.lines, report.new, report.complaints, report.intents, report.duplicates, report.skipped
         );
     }
     Ok(if report.skipped > 0 { ExitCode::from(EXIT_PARTIAL) } else { ExitCode::SUCCESS })
@@ -123,5 +127,7 @@ async fn save(
     run.record_page(&outcome);
     report.new += outcome.new_mentions.len();
     report.duplicates += outcome.duplicates;
+    report.complaints += outcome.complaints;
+    report.intents += outcome.intents;
     Ok(())
 }

@@ -26,7 +26,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Status => status::run(&context).await,
-        Command::Ingest { file, source, batch_size } => ingest::run(&context, &file, source, batch_size as usize).await,
+        Command::Ingest { file, source, batch_size, no_classify } => {
+            ingest::run(&context, &file, source, batch_size as usize, !no_classify).await
+        }
         Command::Import(ImportCommand::Customers { file, format, dry_run }) => {
             import::customers(&context, &file, format, dry_run).await
         }

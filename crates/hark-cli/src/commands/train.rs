@@ -124,7 +124,7 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
         config.seed = seed;
     }
     tracing::info!(task = %task, train = train.len(), valid = valid.len(), "training");
-    let (mut head, report) = train_head(&mut encoder, task, &train, &valid, features, config)?;
+    let (mut head, report) = train_head(&mut encoder, task, &train, &valid, features, config, args.target_precision)?;
     let existing = Head::load(&out, task).ok();
     if let Some(existing) = &existing {
         let old = evaluate(&mut encoder, existing, &valid)?;
@@ -152,6 +152,7 @@ fn train_blocking(args: &TrainArgs) -> anyhow::Result<serde_json::Value> {
         "validation": report,
         "baseline_validation": baseline,
         "parameters": head.parameters(),
+        "threshold_rule": args.target_precision.map_or_else(|| "best F1".to_owned(), |p| format!("lowest threshold with precision ≥ {p}")),
     });
     head.save(&out).with_context(|| format!("saving the head to {}", out.display()))?;
     write_card(&out, &head, &report, &baseline)?;
@@ -178,7 +179,7 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
          - features: embedding, VADER lexicon scores: {vader}, hashed word 1..{ngram}-grams: {hash} slots\n\
          - model: {model}, class-balanced cross-entropy, {optimiser}\n\
          - calibration: temperature {temperature:.2}, fitted on {calibration}\n\
-         - threshold: {threshold} (best F1 on the validation data)\n\
+         - threshold: {threshold} ({threshold_rule} on the validation data)\n\
          - training data: `{train}` ({n} examples; {excluded} left out because they also appear in {excluded_in})\n- validation data: `{valid}`\n\n\
          | on validation | n | accuracy | precision | recall | F1 | macro F1 | macro recall | AUC |\n|---|---|---|---|---|---|---|---|---|\n\
          | this head | {vn} | {a:.3} | {p} | {r} | {f} | {mf:.3} | {mr:.3} | {auc} |\n\
@@ -203,6 +204,7 @@ fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> an
         } else {
             "mini-batch AdamW, early stopping on a held-out tenth of the training data".to_owned()
         },
+        threshold_rule = meta.card["threshold_rule"].as_str().unwrap_or("best F1"),
         calibration = if meta.train.full_batch { "5-fold out-of-fold logits" } else { "that held-out tenth" },
         threshold = meta.threshold.map_or_else(|| "argmax".to_owned(), |t| format!("{t:.3}")),
         train = meta.card["trained_on"].as_str().unwrap_or(""),

@@ -64,33 +64,13 @@ fn train_writes_a_head_with_its_card_and_keeps_a_better_one() {
     assert_eq!(eval.json()["n"], 12);
 
     // A head trained on flipped labels is worse on the same validation data: refused...
-    let worse = ws.run(&[
-        "train",
-        "--task",
-        "complaint",
-        "--train",
-        "flipped.jsonl",
-        "--valid",
-        "valid.jsonl",
-        "--out",
-        "heads",
-    ]);
+    let flipped =
+        ["train", "--task", "complaint", "--train", "flipped.jsonl", "--valid", "valid.jsonl", "--out", "heads"];
+    let worse = ws.run(&flipped);
     assert_eq!(worse.code, 1, "{}", worse.stderr);
     assert!(worse.stderr.contains("is better on valid.jsonl") && worse.stderr.contains("--force"), "{}", worse.stderr);
     // ...unless forced.
-    ws.run(&[
-        "train",
-        "--task",
-        "complaint",
-        "--train",
-        "flipped.jsonl",
-        "--valid",
-        "valid.jsonl",
-        "--out",
-        "heads",
-        "--force",
-    ])
-    .assert_ok();
+    ws.run(&[&flipped[..], &["--force"]].concat()).assert_ok();
 }
 
 #[test]

@@ -1,0 +1,30 @@
+//! The connector contract: (validated config, cursor) → a page of mentions plus the next
+//! cursor, and nothing else.
+
+use hark_core::Mention;
+
+/// One page from a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub mentions: Vec<Mention>,
+    /// Where the next pass starts; saved with the page in one transaction.
+    pub next_cursor: Option<String>,
+    /// Whether the source has more right now (fetch again before waiting for the interval).
+    pub more: bool,
+    /// Items in the response that could not be read (missing id, wrong types), skipped.
+    pub skipped: usize,
+}
+
+/// Why a page could not be had. Errors keep what is needed to act: a wait, a credential to
+/// fix, a payload to look at.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("malformed response from {source_kind}: {detail}")]
+    Malformed { source_kind: &'static str, detail: String },
+    #[error("{source_kind} refused the credentials (HTTP {status}); check the variables named by *_env")]
+    Auth { source_kind: &'static str, status: u16 },
+    #[error("{source_kind} is rate limiting; retry after {retry_after_secs} s")]
+    RateLimited { source_kind: &'static str, retry_after_secs: u64 },
+    #[error("invalid cursor {cursor:?} for {source_kind}: {detail}")]
+    Cursor { source_kind: &'static str, cursor: String, detail: String },
+}

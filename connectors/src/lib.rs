@@ -1,0 +1,63 @@
+//! hark-connectors: turning a source's responses into mentions and a next cursor.
+//!
+//! It owns the connector contract ([`contract`]), the registry of source kinds ([`registry`])
+//! and one folder per source (`src/<kind>/`: `mod.rs` with the module doc, `api.rs` with the
+//! wire types, `convert.rs` turning them into mentions, `tests.rs`). Adding a source touches its
+//! folder and one line of [`registry`]; a test fails if a folder is not registered.
+//!
+//! Work in progress: the parsing half of the contract is here (wire → mentions + cursor, with
+//! malformed input as errors, never panics). The shared HTTP client (rate limits, retries,
+//! `Retry-After`, conditional GET), the loopback replay server and `hark pull` are not built
+//! yet. Connectors must not touch the store, the index or the classifier, nor sleep or spawn on
+//! their own.
+
+pub mod contract;
+pub mod hackernews;
+
+pub use contract::{ConnectorError, Page};
+
+/// A source kind hark can read.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The `kind` written in `hark.toml`.
+    pub name: &'static str,
+    /// The module folder under `src/`.
+    pub folder: &'static str,
+    pub description: &'static str,
+    /// A `[[sources]]` entry showing the kind's fields.
+    pub example: &'static str,
+}
+
+/// Every source kind, one line each.
+pub fn registry() -> &'static [Kind] {
+    &[hackernews::KIND]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_connector_folder_is_registered() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let registered: Vec<&str> = registry().iter().map(|kind| kind.folder).collect();
+        for entry in std::fs::read_dir(src).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                let name = entry.file_name().into_string().unwrap();
+                assert!(registered.contains(&name.as_str()), "src/{name}/ is not in registry()");
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_are_valid_and_unique() {
+        let mut names: Vec<&str> = registry().iter().map(|kind| kind.name).collect();
+        for name in &names {
+            assert!(hark_core::SourceKind::parse(name).is_ok(), "{name}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), registry().len());
+    }
+}

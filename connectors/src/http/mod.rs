@@ -1,0 +1,257 @@
+//! The one HTTP client every connector uses, and the only place a `reqwest::Client` is built.
+//!
+//! - A governor quota per host and credential, shared by every source and query that hits
+//!   that host: requests wait for their turn instead of earning a ban.
+//! - Retries with exponential backoff and jitter on timeouts, connection errors and 5xx.
+//! - On 429 and 503, a wait of at least `Retry-After` (seconds or an HTTP date), then a retry;
+//!   when retries run out, [`HttpError::RateLimited`] says how long to wait.
+//! - 401 and 403 are [`HttpError::Auth`] at once: retrying a bad credential only gets it banned.
+//! - Timeouts, at most five redirects, a capped response size, a User-Agent per client.
+//! - Credentials are passed as header values and never logged; errors name the URL without
+//!   its query string.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+/// Settings of a client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Longest `Retry-After` honoured by waiting; longer ones fail the request at once.
+    pub max_retry_after: Duration,
+    /// Requests per minute per host and credential unless [`HttpClient::set_quota`] says else.
+    pub default_per_minute: NonZeroU32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            user_agent: format!("hark/{} (self-hosted social listening)", env!("CARGO_PKG_VERSION")),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 16 * 1024 * 1024,
+            max_retries: 4,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(900),
+            default_per_minute: NonZeroU32::new(60).expect("60 is not zero"),
+        }
+    }
+}
+
+/// A response that came back 2xx or 304.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Bytes,
+    /// Time spent waiting for the quota and for `Retry-After`.
+    pub waited: Duration,
+    /// Attempts made, retries included.
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HttpError {
+    #[error("{url} refused the credentials (HTTP {status})")]
+    Auth { url: String, status: u16 },
+    #[error("{url} is rate limiting (HTTP {status}); retry after {} s", .retry_after.as_secs())]
+    RateLimited { url: String, status: u16, retry_after: Duration },
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url} sent more than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+    #[error("invalid URL {0:?}")]
+    Url(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// The HTTP client shared by every connector.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: HttpConfig,
+    quotas: Arc<Mutex<HashMap<String, NonZeroU32>>>,
+    limiters: Arc<Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>>,
+}
+
+/// The URL without its query (which may carry keys) for messages.
+fn display_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.to_string()
+}
+
+/// `Retry-After` as a duration: delta-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl HttpClient {
+    pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
+        // Installing the process-wide TLS provider twice is harmless; the first one stays.
+        drop(rustls::crypto::ring::default_provider().install_default());
+        #[expect(clippy::disallowed_methods, reason = "this is the one place that builds HTTP clients")]
+        let client = reqwest::Client::builder()
+            .user_agent(&config.user_agent)
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|err| HttpError::Build(err.to_string()))?;
+        Ok(Self { client, config, quotas: Arc::default(), limiters: Arc::default() })
+    }
+
+    /// Sets the quota of one host (for every credential), e.g. Reddit's 100 per minute.
+    pub fn set_quota(&self, host: &str, per_minute: NonZeroU32) {
+        self.quotas.lock().expect("quota map lock is never poisoned").insert(host.to_owned(), per_minute);
+    }
+
+    /// Sets the quota of one host as `count` requests per `period`, spaced evenly.
+    pub fn set_quota_per(&self, host: &str, count: NonZeroU32, period: Duration) {
+        let per_minute = (u64::from(count.get()) * 60_000 / period.as_millis().max(1) as u64).max(1);
+        self.set_quota(host, NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX)).expect("at least one"));
+    }
+
+    fn limiter(&self, host: &str, credential: Option<&str>) -> Arc<DefaultDirectRateLimiter> {
+        let key = format!("{host}\u{0}{}", credential.unwrap_or(""));
+        let per_minute = self
+            .quotas
+            .lock()
+            .expect("quota map lock is never poisoned")
+            .get(host)
+            .copied()
+            .unwrap_or(self.config.default_per_minute);
+        let mut limiters = self.limiters.lock().expect("limiter map lock is never poisoned");
+        Arc::clone(limiters.entry(key).or_insert_with(|| {
+            // Evenly spaced, no burst: at most `per_minute` in any minute.
+            let period = Duration::from_secs(60) / per_minute.get();
+            let quota = Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN);
+            Arc::new(RateLimiter::direct(quota))
+        }))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self.config.base_backoff.saturating_mul(2u32.saturating_pow(attempt));
+        let capped = exponential.min(self.config.max_backoff);
+        // Full jitter in [50%, 100%] of the step, so that sources do not retry in lockstep.
+        capped.mul_f64(0.5 + 0.5 * jitter())
+    }
+
+    /// GET `url`. `credential` names the quota bucket (a token's name, never its value);
+    /// `headers` go with the request (authorisation, conditional GET).
+    pub async fn get(
+        &self,
+        url: &str,
+        credential: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Fetched, HttpError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| HttpError::Url(url.to_owned()))?;
+        let host = parsed.host_str().ok_or_else(|| HttpError::Url(url.to_owned()))?.to_owned();
+        let shown = display_url(&parsed);
+        let limiter = self.limiter(&host, credential);
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let queued = Instant::now();
+            limiter.until_ready().await;
+            waited += queued.elapsed();
+            let mut request = self.client.get(parsed.clone());
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let retry_wait = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    match status {
+                        200..=299 | 304 => {
+                            let headers = response.headers().clone();
+                            let body = self.read_capped(response, &shown).await?;
+                            return Ok(Fetched { status, headers, body, waited, attempts: attempt });
+                        }
+                        401 | 403 => return Err(HttpError::Auth { url: shown, status }),
+                        429 | 503 => {
+                            let retry_after = response
+                                .headers()
+                                .get(reqwest::header::RETRY_AFTER)
+                                .and_then(|value| value.to_str().ok())
+                                .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()));
+                            let wait = retry_after.unwrap_or_default().max(self.backoff(attempt - 1));
+                            if attempt > self.config.max_retries || wait > self.config.max_retry_after {
+                                return Err(HttpError::RateLimited { url: shown, status, retry_after: wait });
+                            }
+                            tracing::warn!(url = %shown, status, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
+                            waited += wait;
+                            wait
+                        }
+                        500..=599 if attempt <= self.config.max_retries => self.backoff(attempt - 1),
+                        _ => return Err(HttpError::Status { url: shown, status }),
+                    }
+                }
+                Err(err)
+                    if attempt <= self.config.max_retries
+                        && (err.is_timeout() || err.is_connect() || err.is_request()) =>
+                {
+                    tracing::debug!(url = %shown, error = %err, "retrying after a network error");
+                    self.backoff(attempt - 1)
+                }
+                Err(err) => return Err(HttpError::Network { url: shown, message: err.without_url().to_string() }),
+            };
+            // The only waiting a connector's requests do: quota and Retry-After, in this client.
+            tokio::time::sleep(retry_wait).await;
+        }
+    }
+
+    async fn read_capped(&self, mut response: reqwest::Response, shown: &str) -> Result<Bytes, HttpError> {
+        let limit = self.config.max_body_bytes;
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(HttpError::TooLarge { url: shown.to_owned(), limit });
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(HttpError::TooLarge { url: shown.to_owned(), limit });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(Bytes::from(body)),
+                Err(err) => {
+                    return Err(HttpError::Network {
+                        url: shown.to_owned(),
+                        message: format!("body cut short: {}", err.without_url()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A number in [0, 1) from the clock's nanoseconds: enough to spread retries, no RNG needed.
+fn jitter() -> f64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    f64::from(nanos % 1_000_000) / 1_000_000.0
+}
+
+#[cfg(test)]
+mod tests;

@@ -161,5 +161,6 @@ async fn the_quota_holds_across_sources_sharing_a_host() {
         let in_window = arrivals[index..].iter().take_while(|at| at.duration_since(*start) < period).count();
         highest = highest.max(in_window);
     }
+    eprintln!("highest request count in any {period:?} window: {highest} (quota {count})");
     assert!(highest <= count.get() as usize, "{highest} requests within one period; the quota is {count}");
 }

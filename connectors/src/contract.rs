@@ -25,6 +25,22 @@ pub enum ConnectorError {
     Auth { source_kind: &'static str, status: u16 },
     #[error("{source_kind} is rate limiting; retry after {retry_after_secs} s")]
     RateLimited { source_kind: &'static str, retry_after_secs: u64 },
+    #[error("{source_kind}: {detail}")]
+    Http { source_kind: &'static str, detail: String },
     #[error("invalid cursor {cursor:?} for {source_kind}: {detail}")]
     Cursor { source_kind: &'static str, cursor: String, detail: String },
+}
+
+impl ConnectorError {
+    /// Maps a client error for `source_kind`.
+    pub fn from_http(source_kind: &'static str, error: crate::http::HttpError) -> Self {
+        use crate::http::HttpError;
+        match error {
+            HttpError::Auth { status, .. } => Self::Auth { source_kind, status },
+            HttpError::RateLimited { retry_after, .. } => {
+                Self::RateLimited { source_kind, retry_after_secs: retry_after.as_secs() }
+            }
+            other => Self::Http { source_kind, detail: other.to_string() },
+        }
+    }
 }

@@ -19,7 +19,13 @@ pub mod convert;
 #[cfg(test)]
 mod tests;
 
-use crate::Kind;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::http::HttpClient;
+use crate::{ConnectorError, Kind, Page};
 
 pub const KIND: Kind = Kind {
     name: "hackernews",
@@ -30,3 +36,85 @@ pub const KIND: Kind = Kind {
 
 /// The default address of the API; `base_url` overrides it.
 pub const DEFAULT_BASE_URL: &str = "https://hn.algolia.com";
+
+/// Hits asked for per request (Algolia allows up to 1,000).
+const HITS_PER_PAGE: u32 = 100;
+
+/// A configured Hacker News source.
+#[derive(Debug, Clone)]
+pub struct HackerNews {
+    base_url: String,
+    queries: Vec<String>,
+}
+
+/// Per query: the newest `created_at_i` seen and the ids seen at that second (the window is
+/// re-queried inclusively, so those are skipped, not repeated).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct QueryCursor {
+    since: i64,
+    seen: Vec<String>,
+}
+
+impl HackerNews {
+    pub fn new(base_url: Option<&str>, queries: Vec<String>) -> Self {
+        let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
+        Self { base_url, queries }
+    }
+
+    /// One pass over every query: the new stories and comments and the next cursor.
+    pub async fn fetch(
+        &self,
+        http: &HttpClient,
+        source_id: &str,
+        cursor: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Page, ConnectorError> {
+        let mut cursors: BTreeMap<String, QueryCursor> = match cursor {
+            Some(raw) => serde_json::from_str(raw).map_err(|err| ConnectorError::Cursor {
+                source_kind: KIND.name,
+                cursor: raw.to_owned(),
+                detail: err.to_string(),
+            })?,
+            None => BTreeMap::new(),
+        };
+        let mut page = Page { mentions: Vec::new(), next_cursor: None, more: false, skipped: 0 };
+        for query in &self.queries {
+            let previous = cursors.get(query).cloned();
+            let mut params = vec![
+                ("query", query.clone()),
+                ("tags", "(story,comment)".to_owned()),
+                ("hitsPerPage", HITS_PER_PAGE.to_string()),
+            ];
+            if let Some(previous) = &previous {
+                params.push(("numericFilters", format!("created_at_i>={}", previous.since)));
+            }
+            let url = reqwest::Url::parse_with_params(&format!("{}/api/v1/search_by_date", self.base_url), &params)
+                .map_err(|err| ConnectorError::Http { source_kind: KIND.name, detail: err.to_string() })?;
+            let fetched =
+                http.get(url.as_str(), None, &[]).await.map_err(|err| ConnectorError::from_http(KIND.name, err))?;
+            let found = convert::parse_search(&fetched.body, source_id, now)?;
+            page.more |= found.more;
+            page.skipped += found.skipped;
+            let mut next = previous.clone().unwrap_or_default();
+            for mention in found.mentions {
+                let at = mention.published_at.map_or(0, |at| at.timestamp());
+                let repeated = previous
+                    .as_ref()
+                    .is_some_and(|p| at < p.since || (at == p.since && p.seen.contains(&mention.external_id)));
+                if repeated {
+                    continue;
+                }
+                if at > next.since {
+                    next = QueryCursor { since: at, seen: Vec::new() };
+                }
+                if at == next.since {
+                    next.seen.push(mention.external_id.clone());
+                }
+                page.mentions.push(mention);
+            }
+            cursors.insert(query.clone(), next);
+        }
+        page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));
+        Ok(page)
+    }
+}

@@ -92,3 +92,72 @@ fn hostile_variants_never_panic() {
     assert!(parse_search(deep.as_bytes(), "hn", Utc::now()).is_err());
     assert!(parse_search(b"null", "hn", Utc::now()).is_err());
 }
+
+mod fetch {
+    use hark_replay::{ReplayServer, Reply};
+
+    use super::super::HackerNews;
+    use crate::ConnectorError;
+    use crate::http::{HttpClient, HttpConfig};
+
+    fn recorded(name: &str) -> Reply {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name);
+        Reply::fixture(&base).unwrap()
+    }
+
+    fn client() -> HttpClient {
+        HttpClient::new(HttpConfig { max_retries: 0, ..HttpConfig::default() }).unwrap()
+    }
+
+    #[tokio::test]
+    async fn cursor_round_trip_without_repeats_and_base_url_honoured() {
+        let comments = recorded("algolia_search_by_date_comments");
+        let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![comments])]).await.unwrap();
+        let source = HackerNews::new(Some(server.base_url()), vec!["acme crm".to_owned()]);
+        let http = client();
+        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        assert_eq!(first.mentions.len(), 5);
+        let requests = server.requests();
+        assert!(
+            requests[0].target.starts_with("/api/v1/search_by_date?query=acme+crm&tags=%28story%2Ccomment%29"),
+            "{}",
+            requests[0].target
+        );
+        assert!(!requests[0].target.contains("numericFilters"));
+
+        // The same window again (Algolia's filter is inclusive): nothing is repeated.
+        let second = source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        assert!(second.mentions.is_empty(), "{:?}", second.mentions.iter().map(|m| &m.external_id).collect::<Vec<_>>());
+        let newest = first.mentions.iter().filter_map(|m| m.published_at).max().unwrap().timestamp();
+        assert!(
+            server.requests()[1].target.contains(&format!("numericFilters=created_at_i%3E%3D{newest}")),
+            "{}",
+            server.requests()[1].target
+        );
+        assert_eq!(second.next_cursor, first.next_cursor);
+    }
+
+    #[tokio::test]
+    async fn errors_are_errors_not_panics() {
+        let server = ReplayServer::start(vec![
+            ("/unauthorised", vec![Reply::new(401, "{}")]),
+            ("/cut", vec![recorded("algolia_search_by_date_stories").truncated(500)]),
+            ("/garbage", vec![Reply::new(200, "<html>not json</html>")]),
+            ("/limited", vec![Reply::new(429, "").header("Retry-After", "120")]),
+        ])
+        .await
+        .unwrap();
+        let fetch = |path: &str| {
+            let source = HackerNews::new(Some(&format!("{}{path}", server.base_url())), vec!["x".to_owned()]);
+            async move { source.fetch(&client(), "hn", None, chrono::Utc::now()).await }
+        };
+        assert!(matches!(fetch("/unauthorised").await, Err(ConnectorError::Auth { status: 401, .. })));
+        assert!(fetch("/cut").await.is_err());
+        assert!(matches!(fetch("/garbage").await, Err(ConnectorError::Malformed { .. })));
+        assert!(matches!(fetch("/limited").await, Err(ConnectorError::RateLimited { retry_after_secs: 120, .. })));
+        let bad_cursor = HackerNews::new(Some(server.base_url()), vec!["x".to_owned()])
+            .fetch(&client(), "hn", Some("{oops"), chrono::Utc::now())
+            .await;
+        assert!(matches!(bad_cursor, Err(ConnectorError::Cursor { .. })));
+    }
+}

@@ -48,11 +48,24 @@ pub struct HackerNews {
 }
 
 /// Per query: the newest `created_at_i` seen and the ids seen at that second (the window is
-/// re-queried inclusively, so those are skipped, not repeated).
+/// re-queried inclusively, so those are skipped, not repeated). While a window holds more
+/// than one page, `paging` walks it page by page (newest first) before `since` advances, so a
+/// burst of posts between two polls is read whole, not just its newest page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct QueryCursor {
     since: i64,
     seen: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    paging: Option<Paging>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Paging {
+    /// The next page to ask for.
+    page: u32,
+    /// The window's newest second and the ids there: where `since` goes once paging ends.
+    top: i64,
+    top_seen: Vec<String>,
 }
 
 impl HackerNews {
@@ -79,39 +92,60 @@ impl HackerNews {
         };
         let mut page = Page { mentions: Vec::new(), next_cursor: None, more: false, skipped: 0 };
         for query in &self.queries {
-            let previous = cursors.get(query).cloned();
+            let previous = cursors.remove(query);
             let mut params = vec![
                 ("query", query.clone()),
                 ("tags", "(story,comment)".to_owned()),
                 ("hitsPerPage", HITS_PER_PAGE.to_string()),
             ];
-            if let Some(previous) = &previous {
+            if let Some(previous) = previous.as_ref().filter(|p| p.since != i64::MIN) {
                 params.push(("numericFilters", format!("created_at_i>={}", previous.since)));
+            }
+            let paging = previous.as_ref().and_then(|p| p.paging.clone());
+            if let Some(paging) = &paging {
+                params.push(("page", paging.page.to_string()));
             }
             let url = reqwest::Url::parse_with_params(&format!("{}/api/v1/search_by_date", self.base_url), &params)
                 .map_err(|err| ConnectorError::Http { source_kind: KIND.name, detail: err.to_string() })?;
             let fetched =
                 http.get(url.as_str(), None, &[]).await.map_err(|err| ConnectorError::from_http(KIND.name, err))?;
             let found = convert::parse_search(&fetched.body, source_id, now)?;
-            page.more |= found.more;
             page.skipped += found.skipped;
-            let mut next = previous.clone().unwrap_or_default();
+
+            // The newest second of this response and the ids there.
+            let mut top = paging.as_ref().map_or(i64::MIN, |p| p.top);
+            let mut top_seen = paging.as_ref().map_or_else(Vec::new, |p| p.top_seen.clone());
             for mention in found.mentions {
                 let at = mention.published_at.map_or(0, |at| at.timestamp());
                 let repeated = previous
                     .as_ref()
                     .is_some_and(|p| at < p.since || (at == p.since && p.seen.contains(&mention.external_id)));
-                if repeated {
-                    continue;
+                if at > top {
+                    top = at;
+                    top_seen.clear();
                 }
-                if at > next.since {
-                    next = QueryCursor { since: at, seen: Vec::new() };
+                if at == top && !top_seen.contains(&mention.external_id) {
+                    top_seen.push(mention.external_id.clone());
                 }
-                if at == next.since {
-                    next.seen.push(mention.external_id.clone());
+                if !repeated {
+                    page.mentions.push(mention);
                 }
-                page.mentions.push(mention);
             }
+            let (since, seen) = previous.as_ref().map_or((i64::MIN, Vec::new()), |p| (p.since, p.seen.clone()));
+            let next = if found.more {
+                page.more = true;
+                let next_page = paging.as_ref().map_or(1, |p| p.page + 1);
+                QueryCursor { since, seen, paging: Some(Paging { page: next_page, top, top_seen }) }
+            } else if top >= since && top != i64::MIN {
+                let seen = if top == since {
+                    seen.into_iter().chain(top_seen).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+                } else {
+                    top_seen
+                };
+                QueryCursor { since: top, seen, paging: None }
+            } else {
+                previous.clone().map(|p| QueryCursor { paging: None, ..p }).unwrap_or_default()
+            };
             cursors.insert(query.clone(), next);
         }
         page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));

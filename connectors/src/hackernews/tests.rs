@@ -111,7 +111,11 @@ mod fetch {
 
     #[tokio::test]
     async fn cursor_round_trip_without_repeats_and_base_url_honoured() {
-        let comments = recorded("algolia_search_by_date_comments");
+        // The recorded response, as the last page of its window.
+        let mut comments = recorded("algolia_search_by_date_comments");
+        let mut body: serde_json::Value = serde_json::from_slice(&comments.body).unwrap();
+        body["nbPages"] = serde_json::json!(1);
+        comments.body = serde_json::to_vec(&body).unwrap();
         let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![comments])]).await.unwrap();
         let source = HackerNews::new(Some(server.base_url()), vec!["acme crm".to_owned()]);
         let http = client();
@@ -135,6 +139,40 @@ mod fetch {
             server.requests()[1].target
         );
         assert_eq!(second.next_cursor, first.next_cursor);
+    }
+
+    #[tokio::test]
+    async fn a_window_of_several_pages_is_read_page_by_page() {
+        // The recorded stories say page 0 of 200: the connector asks for page 1 next, within the
+        // same window, and reports that more is waiting.
+        let stories = recorded("algolia_search_by_date_stories");
+        let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![stories])]).await.unwrap();
+        let source = HackerNews::new(Some(server.base_url()), vec!["dropbox".to_owned()]);
+        let http = client();
+        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        assert!(first.more);
+        source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        assert!(server.requests()[1].target.contains("&page=1"), "{}", server.requests()[1].target);
+    }
+
+    #[tokio::test]
+    async fn the_window_closes_at_its_newest_post_once_the_last_page_is_read() {
+        let first_page = recorded("algolia_search_by_date_stories");
+        let mut last_page = first_page.clone();
+        let mut body: serde_json::Value = serde_json::from_slice(&last_page.body).unwrap();
+        body["page"] = serde_json::json!(1);
+        body["nbPages"] = serde_json::json!(2);
+        last_page.body = serde_json::to_vec(&body).unwrap();
+        let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![first_page, last_page])]).await.unwrap();
+        let source = HackerNews::new(Some(server.base_url()), vec!["dropbox".to_owned()]);
+        let http = client();
+        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let newest = first.mentions.iter().filter_map(|m| m.published_at).max().unwrap().timestamp();
+        let second = source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        assert!(!second.more);
+        source.fetch(&http, "hn", second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = &server.requests()[2].target;
+        assert!(third.contains(&format!("created_at_i%3E%3D{newest}")) && !third.contains("page="), "{third}");
     }
 
     #[tokio::test]

@@ -13,6 +13,10 @@ pub struct Page {
     pub more: bool,
     /// Items in the response that could not be read (missing id, wrong types), skipped.
     pub skipped: usize,
+    /// HTTP requests made for this page, retries included.
+    pub requests: u32,
+    /// Time spent waiting for quotas and `Retry-After`.
+    pub waited: std::time::Duration,
 }
 
 /// Why a page could not be had. Errors keep what is needed to act: a wait, a credential to
@@ -32,6 +36,17 @@ pub enum ConnectorError {
 }
 
 impl ConnectorError {
+    /// A short, stable name for the run ledger (`auth`, `rate_limited`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Malformed { .. } => "malformed",
+            Self::Auth { .. } => "auth",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Http { .. } => "http",
+            Self::Cursor { .. } => "cursor",
+        }
+    }
+
     /// Maps a client error for `source_kind`.
     pub fn from_http(source_kind: &'static str, error: crate::http::HttpError) -> Self {
         use crate::http::HttpError;

@@ -1,4 +1,5 @@
 mod cli;
 mod customers;
 mod ingest;
+mod pull;
 mod train;

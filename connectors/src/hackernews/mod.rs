@@ -90,7 +90,14 @@ impl HackerNews {
             })?,
             None => BTreeMap::new(),
         };
-        let mut page = Page { mentions: Vec::new(), next_cursor: None, more: false, skipped: 0 };
+        let mut page = Page {
+            mentions: Vec::new(),
+            next_cursor: None,
+            more: false,
+            skipped: 0,
+            requests: 0,
+            waited: std::time::Duration::ZERO,
+        };
         for query in &self.queries {
             let previous = cursors.remove(query);
             let mut params = vec![
@@ -109,6 +116,8 @@ impl HackerNews {
                 .map_err(|err| ConnectorError::Http { source_kind: KIND.name, detail: err.to_string() })?;
             let fetched =
                 http.get(url.as_str(), None, &[]).await.map_err(|err| ConnectorError::from_http(KIND.name, err))?;
+            page.requests += fetched.attempts;
+            page.waited += fetched.waited;
             let found = convert::parse_search(&fetched.body, source_id, now)?;
             page.skipped += found.skipped;
 

@@ -89,6 +89,20 @@ is kept (exit code 3).")]
         #[arg(long)]
         no_classify: bool,
     },
+    /// One pass over the configured sources (or those named), then exit
+    #[command(long_about = "One pass over the configured sources (or those named with --source): each page of \
+new posts goes through the pipeline and is saved with the source's cursor in one transaction, so a \
+pass stopped at any point resumes where it left off. Every pass is recorded; a source that failed or \
+was throttled leaves a coverage gap that `hark status` shows. Sources whose kind has no connector \
+yet are reported and skipped. Exit code 3 when any source failed.")]
+    Pull {
+        /// A source id from the configuration; repeat for several [default: all]
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+        /// Store the mentions without scoring them (no model needed)
+        #[arg(long)]
+        no_classify: bool,
+    },
     /// Import data into hark
     #[command(subcommand)]
     Import(ImportCommand),

@@ -6,6 +6,7 @@ mod customers;
 mod import;
 mod ingest;
 mod init;
+mod pull;
 mod status;
 mod train;
 
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest { file, source, batch_size, no_classify } => {
             ingest::run(&context, &file, source, batch_size as usize, !no_classify).await
         }
+        Command::Pull { sources, no_classify } => pull::run(&context, &sources, !no_classify).await,
         Command::Import(ImportCommand::Customers { file, format, dry_run }) => {
             import::customers(&context, &file, format, dry_run).await
         }

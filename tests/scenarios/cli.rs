@@ -80,3 +80,17 @@ fn json_logs_on_request() {
     let parsed: serde_json::Value = serde_json::from_str(first_log).unwrap();
     assert!(parsed["level"].is_string(), "{first_log}");
 }
+
+#[test]
+fn connectors_come_from_the_registry() {
+    let ws = Workspace::new();
+    let list = ws.run(&["connectors", "list", "--json"]);
+    list.assert_ok();
+    assert!(list.json().as_array().unwrap().iter().any(|kind| kind["name"] == "hackernews"));
+    let show = ws.run(&["connectors", "show", "hackernews"]);
+    show.assert_ok();
+    assert!(show.stdout.contains("kind = \"hackernews\""), "{}", show.stdout);
+    let missing = ws.run(&["connectors", "show", "myspace"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("available: hackernews"), "{}", missing.stderr);
+}

@@ -103,6 +103,9 @@ yet are reported and skipped. Exit code 3 when any source failed.")]
         #[arg(long)]
         no_classify: bool,
     },
+    /// The source kinds hark can read, and how to configure them
+    #[command(subcommand)]
+    Connectors(ConnectorsCommand),
     /// Import data into hark
     #[command(subcommand)]
     Import(ImportCommand),
@@ -267,6 +270,17 @@ pub enum FormatArg {
     Hubspot,
     Salesforce,
     Generic,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectorsCommand {
+    /// Every source kind with a connector
+    List,
+    /// One kind: what it collects and an example [[sources]] entry
+    Show {
+        /// Kind name, e.g. hackernews
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

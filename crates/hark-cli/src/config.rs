@@ -363,6 +363,14 @@ mod tests {
     }
 
     #[test]
+    fn every_connector_example_is_a_valid_source() {
+        for kind in hark_connectors::registry() {
+            let config = Config::parse(kind.example, Path::new("example.toml")).unwrap();
+            assert_eq!(config.sources[0].kind, kind.name);
+        }
+    }
+
+    #[test]
     fn the_init_template_is_valid() {
         let config = Config::parse(TEMPLATE, Path::new("hark.toml")).unwrap();
         assert_eq!(config.sources.len(), 2);

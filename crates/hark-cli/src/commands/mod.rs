@@ -2,6 +2,7 @@
 
 mod bench;
 mod classify;
+mod connectors;
 mod customers;
 mod import;
 mod ingest;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest { file, source, batch_size, no_classify } => {
             ingest::run(&context, &file, source, batch_size as usize, !no_classify).await
         }
+        Command::Connectors(command) => connectors::run(&context, &command),
         Command::Pull { sources, no_classify } => pull::run(&context, &sources, !no_classify).await,
         Command::Import(ImportCommand::Customers { file, format, dry_run }) => {
             import::customers(&context, &file, format, dry_run).await

@@ -6,10 +6,9 @@
 //! folder and one line of [`registry`]; a test fails if a folder is not registered.
 //!
 //! [`http`] is the one HTTP client (quota per host and credential, retries with jitter,
-//! `Retry-After`, auth errors, capped bodies). Work in progress: only the Hacker News parsing is
-//! here among the sources; the loopback replay server, connectors driving the client, and
-//! `hark pull` are not built yet. Connectors must not touch the store, the index or the classifier, nor sleep or spawn on
-//! their own.
+//! `Retry-After`, auth errors, capped bodies). So far one source is here,
+//! Hacker News; `hark pull` drives it. Connectors must not touch the store, the index or the
+//! classifier, nor sleep or spawn on their own: waiting happens only inside the HTTP client.
 
 pub mod contract;
 pub mod hackernews;

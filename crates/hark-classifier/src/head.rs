@@ -451,7 +451,7 @@ impl Head {
             if config.full_batch {
                 continue;
             }
-            let loss = head.loss(examples, dev, &class_weights, 1.0);
+            let loss = head.loss(examples, dev, &class_weights);
             if loss < best.0 {
                 best = (loss, head.clone());
                 since_best = 0;
@@ -470,15 +470,14 @@ impl Head {
         Ok(head)
     }
 
-    /// Mean weighted cross-entropy over `indices` at a temperature.
-    fn loss(&self, examples: &[(Features, usize)], indices: &[usize], weights: &[f32], temperature: f32) -> f32 {
+    /// Mean weighted cross-entropy over `indices` (early stopping's yardstick).
+    fn loss(&self, examples: &[(Features, usize)], indices: &[usize], weights: &[f32]) -> f32 {
         let mut total = 0.0;
         let mut weight_sum = 0.0;
         for index in indices {
             let (features, class) = &examples[*index];
             let hidden = self.hidden(features, None);
             let mut logits = self.logits(features, &hidden);
-            logits.iter_mut().for_each(|logit| *logit /= temperature);
             softmax_in_place(&mut logits);
             total -= weights[*class] * logits[*class].max(1e-7).ln();
             weight_sum += weights[*class];
@@ -488,16 +487,14 @@ impl Head {
 
     /// The temperature that minimises unweighted cross-entropy on held-out data.
     fn fit_temperature(&self, examples: &[(Features, usize)], dev: &[usize]) -> f32 {
-        let ones = vec![1.0; self.meta.classes];
-        let mut best = (f32::INFINITY, 1.0);
-        for step in 0..60 {
-            let temperature = 0.25 + step as f32 * 0.05;
-            let loss = self.loss(examples, dev, &ones, temperature);
-            if loss < best.0 {
-                best = (loss, temperature);
-            }
-        }
-        best.1
+        let pairs: Vec<(Vec<f32>, usize)> = dev
+            .iter()
+            .map(|index| {
+                let (features, class) = &examples[*index];
+                (self.logits(features, &self.hidden(features, None)), *class)
+            })
+            .collect();
+        temperature_for(&pairs)
     }
 
     fn blocks(&self) -> [&Vec<f32>; 5] {

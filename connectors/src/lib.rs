@@ -10,11 +10,19 @@
 //! Hacker News; `hark pull` drives it. Connectors must not touch the store, the index or the
 //! classifier, nor sleep or spawn on their own: waiting happens only inside the HTTP client.
 
+pub mod bluesky;
+#[cfg(test)]
+mod conformance;
 pub mod contract;
 pub mod hackernews;
 pub mod http;
+pub mod mastodon;
+pub mod reddit;
+pub mod rss;
+pub mod stackexchange;
+pub mod web;
 
-pub use contract::{ConnectorError, Page};
+pub use contract::{BoxFuture, Connector, ConnectorError, Page, Settings};
 
 /// A source kind hark can read.
 #[derive(Debug, Clone, Copy)]
@@ -26,11 +34,19 @@ pub struct Kind {
     pub description: &'static str,
     /// A `[[sources]]` entry showing the kind's fields.
     pub example: &'static str,
+    /// Makes a connector from a validated `[[sources]]` entry; an error says what is missing
+    /// (an unset credential variable, an unusable selector).
+    pub build: fn(&Settings) -> Result<Box<dyn Connector>, String>,
 }
 
 /// Every source kind, one line each.
 pub fn registry() -> &'static [Kind] {
-    &[hackernews::KIND]
+    &[reddit::KIND, hackernews::KIND, mastodon::KIND, bluesky::KIND, stackexchange::KIND, rss::KIND, web::KIND]
+}
+
+/// The kind called `name`.
+pub fn find(name: &str) -> Option<&'static Kind> {
+    registry().iter().find(|kind| kind.name == name)
 }
 
 #[cfg(test)]

@@ -17,13 +17,14 @@
 pub mod api;
 pub mod convert;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::contract::{BoxFuture, Connector, Settings};
 use crate::http::HttpClient;
 use crate::{ConnectorError, Kind, Page};
 
@@ -32,7 +33,30 @@ pub const KIND: Kind = Kind {
     folder: "hackernews",
     description: "Hacker News stories and comments matching keyword queries (Algolia HN Search API, no key)",
     example: "[[sources]]\nid = \"hn\"\nkind = \"hackernews\"\nqueries = [\"acme crm\"]\ninterval = \"5m\"\n",
+    build,
 };
+
+fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
+    let source = HackerNews::new(settings.base_url.as_deref(), settings.strings("queries"));
+    Ok(Box::new(Configured { source, id: settings.id.clone() }))
+}
+
+/// A Hacker News source with its id, behind the [`Connector`] trait.
+struct Configured {
+    source: HackerNews,
+    id: String,
+}
+
+impl Connector for Configured {
+    fn fetch<'a>(
+        &'a self,
+        http: &'a HttpClient,
+        cursor: Option<&'a str>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
+        Box::pin(self.source.fetch(http, &self.id, cursor, now))
+    }
+}
 
 /// The default address of the API; `base_url` overrides it.
 pub const DEFAULT_BASE_URL: &str = "https://hn.algolia.com";

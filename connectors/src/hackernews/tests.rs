@@ -5,6 +5,29 @@ use chrono::Utc;
 
 use super::convert::parse_search;
 
+/// The conformance suite's view of Hacker News: one query, the recorded comment search as
+/// the last page of its window.
+pub(crate) fn conformance_case() -> crate::conformance::Case {
+    crate::conformance::Case {
+        kind: &super::KIND,
+        settings: |base_url| {
+            crate::Settings::new("hn").with_base_url(base_url).with("queries", serde_json::json!(["acme crm"]))
+        },
+        routes: || {
+            let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/fixtures/hackernews/algolia_search_by_date_comments");
+            let mut reply = hark_replay::Reply::fixture(&base).unwrap();
+            let mut body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            body["nbPages"] = serde_json::json!(1);
+            reply.body = serde_json::to_vec(&body).unwrap();
+            vec![("/api/v1/search_by_date".to_owned(), vec![reply])]
+        },
+        root_routes: Vec::new,
+        main_route: "/api/v1/search_by_date",
+        malformed_body: b"{\"hits\": 42}",
+    }
+}
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name);
     std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))

@@ -6,6 +6,10 @@
 //! - On 429 and 503, a wait of at least `Retry-After` (seconds or an HTTP date), then a retry;
 //!   when retries run out, [`HttpError::RateLimited`] says how long to wait.
 //! - 401 and 403 are [`HttpError::Auth`] at once: retrying a bad credential only gets it banned.
+//! - The sources' own signals: `X-Ratelimit-Remaining`/`-Reset` (Reddit: seconds; Mastodon: an
+//!   ISO 8601 time) and `RateLimit-Remaining`/`-Reset` (Bluesky: Unix seconds) pace the next
+//!   requests to that host so the remaining budget lasts until the reset; a connector that
+//!   learns of a wait from a body (Stack Exchange `backoff`) calls [`HttpClient::pause`].
 //! - Timeouts, at most five redirects, a capped response size, a User-Agent per client.
 //! - Credentials are passed as header values and never logged; errors name the URL without
 //!   its query string.
@@ -86,6 +90,8 @@ pub struct HttpClient {
     config: HttpConfig,
     quotas: Arc<Mutex<HashMap<String, NonZeroU32>>>,
     limiters: Arc<Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>>,
+    /// Per host and credential: no request before this instant (the sources' own signals).
+    not_before: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 /// The URL without its query (which may carry keys) for messages.
@@ -117,7 +123,7 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|err| HttpError::Build(err.to_string()))?;
-        Ok(Self { client, config, quotas: Arc::default(), limiters: Arc::default() })
+        Ok(Self { client, config, quotas: Arc::default(), limiters: Arc::default(), not_before: Arc::default() })
     }
 
     /// Sets the quota of one host (for every credential), e.g. Reddit's 100 per minute.
@@ -131,8 +137,43 @@ impl HttpClient {
         self.set_quota(host, NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX)).expect("at least one"));
     }
 
+    /// Holds every request to `host` (any credential) for `wait`, e.g. a Stack Exchange
+    /// `backoff`. A shorter pause never shortens a longer one already in force.
+    pub fn pause(&self, host: &str, wait: Duration) {
+        let until = Instant::now() + wait.min(self.config.max_retry_after);
+        let mut map = self.not_before.lock().expect("pause map lock is never poisoned");
+        let entry = map.entry(format!("{host}\u{0}*")).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// How long a request to `host` with `credential` must still wait for a pause.
+    fn pause_left(&self, host: &str, credential: Option<&str>) -> Duration {
+        let now = Instant::now();
+        let map = self.not_before.lock().expect("pause map lock is never poisoned");
+        [quota_key(host, credential), format!("{host}\u{0}*")]
+            .iter()
+            .filter_map(|key| map.get(key))
+            .map(|until| until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Paces the next request after a response that carried a source's rate-limit headers.
+    fn observe(&self, host: &str, credential: Option<&str>, headers: &reqwest::header::HeaderMap) {
+        let Some(spacing) = pacing(headers, std::time::SystemTime::now()) else { return };
+        if spacing.is_zero() {
+            return;
+        }
+        let spacing = spacing.min(self.config.max_retry_after);
+        tracing::debug!(host, spacing_ms = spacing.as_millis() as u64, "pacing to the source's rate-limit headers");
+        let until = Instant::now() + spacing;
+        let mut map = self.not_before.lock().expect("pause map lock is never poisoned");
+        let entry = map.entry(quota_key(host, credential)).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
     fn limiter(&self, host: &str, credential: Option<&str>) -> Arc<DefaultDirectRateLimiter> {
-        let key = format!("{host}\u{0}{}", credential.unwrap_or(""));
+        let key = quota_key(host, credential);
         let per_minute = self
             .quotas
             .lock()
@@ -174,6 +215,11 @@ impl HttpClient {
             attempt += 1;
             let queued = Instant::now();
             limiter.until_ready().await;
+            let paused = self.pause_left(&host, credential);
+            if !paused.is_zero() {
+                tracing::info!(url = %shown, wait_ms = paused.as_millis() as u64, "waiting for the source's rate limit");
+                tokio::time::sleep(paused).await;
+            }
             waited += queued.elapsed();
             let mut request = self.client.get(parsed.clone());
             for (name, value) in headers {
@@ -182,6 +228,7 @@ impl HttpClient {
             let retry_wait = match request.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    self.observe(&host, credential, response.headers());
                     match status {
                         200..=299 | 304 => {
                             let headers = response.headers().clone();
@@ -245,6 +292,46 @@ impl HttpClient {
             }
         }
     }
+}
+
+fn quota_key(host: &str, credential: Option<&str>) -> String {
+    format!("{host}\u{0}{}", credential.unwrap_or(""))
+}
+
+/// The spacing a source's rate-limit headers ask for before the next request: the time to
+/// the reset spread over the requests remaining (all of it when none remain). `None` when the
+/// response carries no such headers (error pages often do not; that is not "unlimited").
+pub fn pacing(headers: &reqwest::header::HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    let (remaining, reset) = match (text("x-ratelimit-remaining"), text("x-ratelimit-reset")) {
+        (Some(remaining), Some(reset)) => (remaining, reset),
+        _ => (text("ratelimit-remaining")?, text("ratelimit-reset")?),
+    };
+    let remaining: f64 = remaining.parse().ok()?;
+    let until_reset = reset_in(reset, now)?;
+    if remaining < 1.0 {
+        return Some(until_reset);
+    }
+    Some(until_reset.div_f64(remaining))
+}
+
+/// A reset header as time from `now`: seconds to go (Reddit), Unix seconds (Bluesky, told
+/// apart by size) or an ISO 8601 time (Mastodon). Resets in the past are zero.
+fn reset_in(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let since_epoch = now.duration_since(std::time::UNIX_EPOCH).ok()?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        if !seconds.is_finite() || seconds < 0.0 {
+            return None;
+        }
+        // Anything past the year 2001 in Unix seconds is a time, not a count of seconds.
+        if seconds > 1_000_000_000.0 {
+            return Some(Duration::from_secs_f64(seconds).saturating_sub(since_epoch));
+        }
+        return Some(Duration::from_secs_f64(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(value).ok()?;
+    let at = Duration::from_millis(u64::try_from(at.timestamp_millis()).ok()?);
+    Some(at.saturating_sub(since_epoch))
 }
 
 /// A number in [0, 1) from the clock's nanoseconds: enough to spread retries, no RNG needed.

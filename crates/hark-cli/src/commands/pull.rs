@@ -3,9 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use hark_connectors::ConnectorError;
-use hark_connectors::hackernews::HackerNews;
 use hark_connectors::http::{HttpClient, HttpConfig};
+use hark_connectors::{Connector, ConnectorError, Settings};
 use hark_pipeline::Pipeline;
 use serde::Serialize;
 
@@ -30,24 +29,20 @@ struct SourceReport {
     error: Option<String>,
 }
 
-/// A configured source's connector, or why there is none yet.
-enum Connector {
-    HackerNews(HackerNews),
+/// The `[[sources]]` entry as the connector crate sees it.
+fn settings(source: &SourceConfig) -> Settings {
+    let mut settings = Settings::new(&source.id);
+    settings.base_url.clone_from(&source.base_url);
+    for (name, value) in &source.fields {
+        settings.fields.insert(name.clone(), serde_json::to_value(value).unwrap_or(serde_json::Value::Null));
+    }
+    settings
 }
 
-fn connector(source: &SourceConfig) -> Option<Connector> {
-    let strings = |name: &str| -> Vec<String> {
-        source
-            .fields
-            .get(name)
-            .and_then(toml::Value::as_array)
-            .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
-    };
-    match source.kind.as_str() {
-        "hackernews" => Some(Connector::HackerNews(HackerNews::new(source.base_url.as_deref(), strings("queries")))),
-        _ => None,
-    }
+/// A configured source's connector, or why there is none.
+fn connector(source: &SourceConfig) -> Result<Box<dyn Connector>, String> {
+    let kind = hark_connectors::find(&source.kind).ok_or_else(|| format!("no {} connector", source.kind))?;
+    (kind.build)(&settings(source))
 }
 
 pub async fn run(context: &AppContext, only: &[String], classify: bool) -> anyhow::Result<ExitCode> {
@@ -69,11 +64,11 @@ pub async fn run(context: &AppContext, only: &[String], classify: bool) -> anyho
     for source in selected {
         let mut report = SourceReport { id: source.id.clone(), kind: source.kind.clone(), ..SourceReport::default() };
         match connector(source) {
-            None => {
+            Err(message) => {
                 report.outcome = "skipped".to_owned();
-                report.error = Some(format!("no {} connector yet", source.kind));
+                report.error = Some(message);
             }
-            Some(connector) => pull_source(&pipeline, &http, source, &connector, &mut report).await?,
+            Ok(connector) => pull_source(&pipeline, &http, source, connector.as_ref(), &mut report).await?,
         }
         reports.push(report);
     }
@@ -110,16 +105,14 @@ async fn pull_source(
     pipeline: &Pipeline,
     http: &HttpClient,
     source: &SourceConfig,
-    connector: &Connector,
+    connector: &dyn Connector,
     report: &mut SourceReport,
 ) -> anyhow::Result<()> {
     let mut run = pipeline.start_run(&source.id).await?;
     let mut cursor = pipeline.store().cursor(&source.id).await?;
     let mut failure: Option<ConnectorError> = None;
     for _ in 0..MAX_PAGES {
-        let fetched = match connector {
-            Connector::HackerNews(hn) => hn.fetch(http, &source.id, cursor.as_deref(), pipeline.clock().now()).await,
-        };
+        let fetched = connector.fetch(http, cursor.as_deref(), pipeline.clock().now()).await;
         let page = match fetched {
             Ok(page) => page,
             Err(err) => {

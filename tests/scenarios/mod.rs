@@ -2,4 +2,5 @@ mod cli;
 mod customers;
 mod ingest;
 mod pull;
+mod restart;
 mod train;

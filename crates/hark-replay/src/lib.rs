@@ -1,7 +1,7 @@
 //! hark-replay: a loopback HTTP/1.1 server for tests and the offline demo.
 //!
 //! Routes are path prefixes, each with a script of replies served in order (the last one
-//! repeats). A reply is a status, headers and a body, optionally delayed or cut short.
+//! repeats) or a [`Handler`] computing the reply from the request. A reply is a status, headers and a body, optionally delayed or cut short.
 //! [`Reply::fixture`] loads a recording from `../shared/fixtures/<source>/`: the `.headers`
 //! file's status line and headers, and the decoded body beside it. Recorded bodies are stored
 //! decoded, so `Content-Encoding`, `Content-Length` and `Transfer-Encoding` from the recording
@@ -93,16 +93,37 @@ pub struct ReplayServer {
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
-type Routes = Arc<Mutex<HashMap<String, (Vec<Reply>, usize)>>>;
+/// A route that computes its reply from the request target (path and query): a stream that
+/// grows with time, a server that honours query filters.
+pub type Handler = Arc<dyn Fn(&str) -> Reply + Send + Sync>;
+
+/// What a route serves: a script played in order, or a handler.
+enum Route {
+    Script(Vec<Reply>, usize),
+    Handler(Handler),
+}
+
+type Routes = Arc<Mutex<HashMap<String, Route>>>;
 
 impl ReplayServer {
     /// Starts serving `routes` (path prefix → replies in order) on a free loopback port.
     pub async fn start(routes: Vec<(&str, Vec<Reply>)>) -> std::io::Result<Self> {
+        let routes = routes.into_iter().map(|(prefix, replies)| (prefix.to_owned(), Route::Script(replies, 0)));
+        Self::serve(routes.collect()).await
+    }
+
+    /// Starts serving `handlers` (path prefix → handler) on a free loopback port.
+    pub async fn start_handlers(handlers: Vec<(&str, Handler)>) -> std::io::Result<Self> {
+        Self::serve(
+            handlers.into_iter().map(|(prefix, handler)| (prefix.to_owned(), Route::Handler(handler))).collect(),
+        )
+        .await
+    }
+
+    async fn serve(routes: HashMap<String, Route>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let routes: Routes = Arc::new(Mutex::new(
-            routes.into_iter().map(|(prefix, replies)| (prefix.to_owned(), (replies, 0))).collect(),
-        ));
+        let routes: Routes = Arc::new(Mutex::new(routes));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&requests);
         tokio::spawn(async move {
@@ -131,10 +152,15 @@ fn next_reply(routes: &Routes, target: &str) -> Reply {
     let Some(prefix) = best else {
         return Reply::new(404, format!("no route for {path}"));
     };
-    let (replies, served) = routes.get_mut(&prefix).expect("the prefix was just found");
-    let reply = replies.get(*served).or(replies.last()).cloned().unwrap_or_else(|| Reply::new(404, "empty script"));
-    *served += 1;
-    reply
+    match routes.get_mut(&prefix).expect("the prefix was just found") {
+        Route::Script(replies, served) => {
+            let reply =
+                replies.get(*served).or(replies.last()).cloned().unwrap_or_else(|| Reply::new(404, "empty script"));
+            *served += 1;
+            reply
+        }
+        Route::Handler(handler) => handler(target),
+    }
 }
 
 async fn handle(mut socket: tokio::net::TcpStream, routes: Routes, recorded: Arc<Mutex<Vec<Recorded>>>) {

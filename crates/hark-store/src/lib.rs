@@ -18,7 +18,9 @@
 mod audit;
 mod customers;
 mod error;
+mod matches;
 mod mentions;
+mod prospects;
 mod queue;
 mod runs;
 mod timestamp;
@@ -31,9 +33,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
 pub use crate::error::StoreError;
-pub use crate::mentions::SaveOutcome;
+pub use crate::matches::{AuthorRef, DecisionError, DecisionResult, MachineWriteSummary, MatchListing, parse_state};
+pub use crate::mentions::{SaveOutcome, SequencedMention};
 pub use crate::queue::QueueCount;
-pub use crate::runs::SourceRunSummary;
+pub use crate::runs::{CoverageGap, SourceRunSummary};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -16,6 +16,20 @@ pub struct SourceRunSummary {
     pub open_gaps: i64,
 }
 
+/// A window in which a source failed or was throttled: from the end of the run before to the
+/// end of the failed one. `refetched_by` is the first clean run after it: sources whose
+/// cursor did not move past the window read it then (as far as the source keeps history).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageGap {
+    pub run_id: i64,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub outcome: RunOutcome,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub refetched_by: Option<i64>,
+}
+
 impl Store {
     /// Records the start of a run and returns its id.
     pub async fn start_run(&self, source_id: &str, started_at: DateTime<Utc>) -> Result<i64> {
@@ -83,6 +97,41 @@ impl Store {
             summaries.push(SourceRunSummary { source_id: run.source_id.clone(), last_run: Some(run), open_gaps });
         }
         Ok(summaries)
+    }
+}
+
+impl Store {
+    /// The newest `limit` coverage gaps of `source_id`, newest first.
+    pub async fn coverage_gaps(&self, source_id: &str, limit: i64) -> Result<Vec<CoverageGap>> {
+        let rows = sqlx::query(
+            "SELECT g.*,
+                (SELECT p.finished_at FROM runs p WHERE p.source_id = g.source_id AND p.id < g.id
+                 ORDER BY p.id DESC LIMIT 1) AS previous_end,
+                (SELECT MIN(n.id) FROM runs n WHERE n.source_id = g.source_id AND n.id > g.id
+                 AND n.outcome = 'ok') AS refetched_by
+             FROM runs g WHERE g.source_id = ? AND g.outcome IN ('failed', 'partial')
+             ORDER BY g.id DESC LIMIT ?",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("reading coverage gaps"))?;
+        rows.iter()
+            .map(|row| {
+                let run = run_from_row(row)?;
+                let previous_end = timestamp::decode_opt(row.get::<Option<String>, _>("previous_end").as_deref())?;
+                Ok(CoverageGap {
+                    run_id: run.id,
+                    from: previous_end.unwrap_or(run.started_at),
+                    to: run.finished_at.unwrap_or(run.started_at),
+                    outcome: run.outcome,
+                    error_kind: run.error_kind,
+                    error: run.error,
+                    refetched_by: row.get("refetched_by"),
+                })
+            })
+            .collect()
     }
 }
 

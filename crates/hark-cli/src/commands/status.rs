@@ -41,45 +41,21 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
         queues.entry(count.queue.as_str()).or_default().insert(count.state.as_str(), count.count);
     }
 
-    let mut sources: BTreeMap<String, SourceStatus> = BTreeMap::new();
-    for source in &context.config.sources {
-        sources.insert(
-            source.id.clone(),
-            SourceStatus {
-                id: source.id.clone(),
-                kind: Some(source.kind.clone()),
-                configured: true,
-                mentions: 0,
-                last_run: None,
-                outcome: None,
-                gaps: 0,
-            },
-        );
-    }
-    let blank = |id: &str| SourceStatus {
-        id: id.to_owned(),
-        kind: None,
-        configured: false,
-        mentions: 0,
-        last_run: None,
-        outcome: None,
-        gaps: 0,
-    };
-    for (source_id, count) in store.count_mentions_by_source().await? {
-        sources.entry(source_id.clone()).or_insert_with(|| blank(&source_id)).mentions = count;
-    }
-    for summary in store.source_run_summaries().await? {
-        let entry = sources.entry(summary.source_id.clone()).or_insert_with(|| blank(&summary.source_id));
-        entry.outcome = summary.last_run.as_ref().map(|run| run.outcome.as_str());
-        entry.last_run = summary.last_run;
-        entry.gaps = summary.open_gaps;
-    }
-    let status = Status {
-        mentions: store.count_mentions().await?,
-        customers: store.count_customers().await?,
-        queues,
-        sources: sources.into_values().collect(),
-    };
+    let sources = super::sources::overview(context, &store, false)
+        .await?
+        .into_iter()
+        .map(|source| SourceStatus {
+            id: source.id,
+            kind: source.kind,
+            configured: source.configured,
+            mentions: source.mentions,
+            last_run: source.last_run,
+            outcome: source.outcome,
+            gaps: source.open_gaps,
+        })
+        .collect();
+    let status =
+        Status { mentions: store.count_mentions().await?, customers: store.count_customers().await?, queues, sources };
     store.close().await;
 
     if context.global.json {

@@ -1,0 +1,137 @@
+//! Restart safety: a local server exposes a growing stream of posts; `hark pull` is killed
+//! (SIGKILL) at random points and run again; in the end every post is stored exactly once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hark_replay::{Handler, ReplayServer, Reply};
+
+use crate::support::Workspace;
+
+/// Posts in the stream once it stops growing.
+const TOTAL: u64 = 450;
+/// A new post every this many milliseconds until `TOTAL`.
+const EVERY_MS: u64 = 8;
+/// Three posts share each second, so the cursor's boundary handling matters.
+const PER_SECOND: u64 = 3;
+const EPOCH: u64 = 1_760_000_000;
+
+/// An Algolia `search_by_date` look-alike over posts `1..=visible`: honours
+/// `numericFilters=created_at_i>=X`, `hitsPerPage` and `page`, newest first.
+fn search(target: &str, visible: u64) -> Reply {
+    let query: Vec<(String, String)> = target
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(name, value)| (name.to_owned(), value.replace("%3E", ">").replace("%3D", "=")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let param = |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+    let since: u64 = param("numericFilters")
+        .and_then(|filter| filter.strip_prefix("created_at_i>=").and_then(|at| at.parse().ok()))
+        .unwrap_or(0);
+    let per_page: usize = param("hitsPerPage").and_then(|n| n.parse().ok()).unwrap_or(20);
+    let page: usize = param("page").and_then(|n| n.parse().ok()).unwrap_or(0);
+    let at = |n: u64| EPOCH + n / PER_SECOND;
+    let matching: Vec<u64> = (1..=visible).rev().filter(|&n| at(n) >= since).collect();
+    let pages = matching.len().div_ceil(per_page);
+    let hits: Vec<serde_json::Value> = matching
+        .iter()
+        .skip(page * per_page)
+        .take(per_page)
+        .map(|&n| {
+            serde_json::json!({
+                "objectID": (40_000_000 + n).to_string(),
+                "created_at_i": at(n),
+                "author": format!("user{}", n % 17),
+                "title": format!("Post number {n} about acme crm"),
+                "story_text": format!("<p>Body of post {n}</p>"),
+                "_tags": ["story"],
+            })
+        })
+        .collect();
+    let body = serde_json::json!({"hits": hits, "page": page, "nbPages": pages, "hitsPerPage": per_page});
+    Reply::new(200, serde_json::to_vec(&body).expect("JSON serialises")).header("Content-Type", "application/json")
+}
+
+/// A small deterministic generator for kill delays (the seed is printed on failure).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next_below(&mut self, bound: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_pulls_resume_and_store_every_post_once() {
+    let started = Instant::now();
+    let visible = move || (started.elapsed().as_millis() as u64 / EVERY_MS).min(TOTAL);
+    let handler: Handler = Arc::new(move |target: &str| search(target, visible()));
+    let server = ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.unwrap();
+    let ws = Workspace::new();
+    ws.write(
+        "hark.toml",
+        format!(
+            "[[sources]]\nid = \"hn\"\nkind = \"hackernews\"\nbase_url = \"{}\"\nqueries = [\"acme crm\"]\nrequests_per_minute = 60000\n",
+            server.base_url()
+        ),
+    );
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let mut random = Lcg(seed);
+    let mut kills = 0;
+    for _ in 0..10 {
+        let mut child = ws.command(&["pull", "--no-classify", "-q"]).spawn().expect("starting hark pull");
+        tokio::time::sleep(Duration::from_millis(20 + random.next_below(400))).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    // Let the stream reach its end, then pull until a pass finds nothing new.
+    while visible() < TOTAL {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut quiet = false;
+    for _ in 0..10 {
+        let run = tokio::task::spawn_blocking({
+            let command = ws.command(&["pull", "--no-classify", "--json"]);
+            move || {
+                let mut command = command;
+                command.output().unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_default();
+        if report[0]["outcome"] == "ok" && report[0]["new"] == 0 {
+            quiet = true;
+            break;
+        }
+    }
+    assert!(quiet, "seed {seed}: pulls never settled");
+    assert!(kills > 0, "seed {seed}: no pull was killed mid-way; the test proved nothing");
+
+    let store = hark_store::Store::open(&ws.path("hark-data/hark.db")).await.unwrap();
+    let mut ids = store.external_ids("hn").await.unwrap();
+    let stored = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), stored, "seed {seed}: a post was stored twice");
+    let expected: Vec<String> = (1..=TOTAL).map(|n| (40_000_000 + n).to_string()).collect();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort_unstable();
+    let missing: Vec<&String> = expected_sorted.iter().filter(|id| ids.binary_search(id).is_err()).collect();
+    assert!(
+        missing.is_empty(),
+        "seed {seed}: {} posts missing after {kills} kills, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert_eq!(stored as u64, TOTAL, "seed {seed}");
+}

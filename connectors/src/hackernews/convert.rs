@@ -22,33 +22,71 @@ fn id_text(value: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
-/// One hit as a mention, or `None` when it has no text to speak of.
+/// The fields both APIs give for an item, borrowed from either wire type.
+#[derive(Debug)]
+pub struct Item<'a> {
+    pub id: String,
+    pub author: Option<&'a str>,
+    /// HTML.
+    pub title: Option<&'a str>,
+    /// HTML.
+    pub body: Option<&'a str>,
+    pub created_at: i64,
+    pub thread_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub points: Option<i64>,
+    pub replies: Option<i64>,
+}
+
+/// An item as a mention, or `None` when it has no text to speak of. Both APIs use the same
+/// item ids, so a post read through either is the same mention.
+pub fn item_to_mention(
+    item: Item<'_>,
+    raw: &serde_json::Value,
+    source_id: &str,
+    fetched_at: DateTime<Utc>,
+) -> Option<Mention> {
+    let body = item.body.map(html_to_text).unwrap_or_default();
+    let title = item.title.map(html_to_text).filter(|title| !title.is_empty());
+    let text = if body.is_empty() { title.clone()? } else { body };
+    let kind = SourceKind::parse(KIND).expect("the kind name is valid");
+    let mut mention = Mention::new(kind, source_id, item.id.clone(), text, fetched_at);
+    mention.url = url::canonicalize(&format!("https://news.ycombinator.com/item?id={}", item.id)).ok();
+    mention.title = title;
+    mention.author = Author {
+        handle: item.author.and_then(|author| handle::normalize(KIND, author)),
+        name: item.author.map(str::to_owned),
+        email: None,
+        profile_url: item.author.map(|author| format!("https://news.ycombinator.com/user?id={author}")),
+        reach: None,
+    };
+    mention.published_at = DateTime::from_timestamp(item.created_at, 0);
+    mention.thread_id = item.thread_id;
+    mention.parent_id = item.parent_id;
+    mention.engagement = Engagement { score: item.points, replies: item.replies };
+    mention.raw = Some(raw.clone());
+    Some(mention)
+}
+
+/// One Algolia hit as a mention.
 pub fn hit_to_mention(
     hit: &Hit,
     raw: &serde_json::Value,
     source_id: &str,
     fetched_at: DateTime<Utc>,
 ) -> Option<Mention> {
-    let body = hit.comment_text.as_deref().or(hit.story_text.as_deref()).map(html_to_text).unwrap_or_default();
-    let title = hit.title.as_deref().map(html_to_text).filter(|title| !title.is_empty());
-    let text = if body.is_empty() { title.clone()? } else { body };
-    let kind = SourceKind::parse(KIND).expect("the kind name is valid");
-    let mut mention = Mention::new(kind, source_id, hit.object_id.clone(), text, fetched_at);
-    mention.url = url::canonicalize(&format!("https://news.ycombinator.com/item?id={}", hit.object_id)).ok();
-    mention.title = title;
-    mention.author = Author {
-        handle: hit.author.as_deref().and_then(|author| handle::normalize(KIND, author)),
-        name: hit.author.clone(),
-        email: None,
-        profile_url: hit.author.as_ref().map(|author| format!("https://news.ycombinator.com/user?id={author}")),
-        reach: None,
+    let item = Item {
+        id: hit.object_id.clone(),
+        author: hit.author.as_deref(),
+        title: hit.title.as_deref(),
+        body: hit.comment_text.as_deref().or(hit.story_text.as_deref()),
+        created_at: hit.created_at_i,
+        thread_id: id_text(hit.story_id.as_ref()),
+        parent_id: id_text(hit.parent_id.as_ref()),
+        points: hit.points,
+        replies: hit.num_comments,
     };
-    mention.published_at = DateTime::from_timestamp(hit.created_at_i, 0);
-    mention.thread_id = id_text(hit.story_id.as_ref());
-    mention.parent_id = id_text(hit.parent_id.as_ref());
-    mention.engagement = Engagement { score: hit.points, replies: hit.num_comments };
-    mention.raw = Some(raw.clone());
-    Some(mention)
+    item_to_mention(item, raw, source_id, fetched_at)
 }
 
 /// What one search response holds.

@@ -4,7 +4,8 @@
 //! `GET {base_url}/api/v1/search_by_date?query=…&tags=(story,comment)&numericFilters=created_at_i>=…`.
 //! The cursor is time, not page (Algolia reaches only the first 1,000 hits of a query): for each
 //! query the newest `created_at_i` seen, re-queried inclusively and de-duplicated on
-//! `objectID`. Rate limit: 10,000 requests per hour per IP, no headers. Example:
+//! `objectID`. Rate limit: 10,000 requests per hour per IP, no headers. When Algolia fails,
+//! the pass walks the official Firebase API instead ([`firebase`]). Example:
 //!
 //! ```toml
 //! [[sources]]
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod firebase;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -37,7 +39,14 @@ pub const KIND: Kind = Kind {
 };
 
 fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
-    let source = HackerNews::new(settings.base_url.as_deref(), settings.strings("queries"));
+    let mut source = HackerNews::new(settings.base_url.as_deref(), settings.strings("queries"));
+    // The fallback goes to the real Firebase API only when Algolia is the real one too; a
+    // source pointed at a mirror (or a test server) names its fallback explicitly.
+    source.fallback = match (settings.string("fallback_base_url"), &settings.base_url) {
+        (Some(url), _) => Some(url.trim_end_matches('/').to_owned()),
+        (None, None) => Some(firebase::DEFAULT_BASE_URL.to_owned()),
+        (None, Some(_)) => None,
+    };
     Ok(Box::new(Configured { source, id: settings.id.clone() }))
 }
 
@@ -69,6 +78,26 @@ const HITS_PER_PAGE: u32 = 100;
 pub struct HackerNews {
     base_url: String,
     queries: Vec<String>,
+    /// The Firebase API's address, when falling back to it is on.
+    pub fallback: Option<String>,
+}
+
+/// The whole cursor: per query the Algolia time cursor, and where the Firebase walk stands
+/// while Algolia is down (reset once Algolia answers again).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Cursor {
+    #[serde(default)]
+    queries: BTreeMap<String, QueryCursor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firebase_after: Option<u64>,
+}
+
+/// Cursors as first written (the query map alone) still read.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredCursor {
+    Current(Cursor),
+    QueriesOnly(BTreeMap<String, QueryCursor>),
 }
 
 /// Per query: the newest `created_at_i` seen and the ids seen at that second (the window is
@@ -95,10 +124,12 @@ struct Paging {
 impl HackerNews {
     pub fn new(base_url: Option<&str>, queries: Vec<String>) -> Self {
         let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
-        Self { base_url, queries }
+        Self { base_url, queries, fallback: None }
     }
 
-    /// One pass over every query: the new stories and comments and the next cursor.
+    /// One pass over every query: the new stories and comments and the next cursor. When
+    /// Algolia fails (server errors, garbage, rate limits) and the fallback is on, the pass
+    /// walks the Firebase API instead, leaving the Algolia cursors where they were.
     pub async fn fetch(
         &self,
         http: &HttpClient,
@@ -106,22 +137,52 @@ impl HackerNews {
         cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Page, ConnectorError> {
-        let mut cursors: BTreeMap<String, QueryCursor> = match cursor {
-            Some(raw) => serde_json::from_str(raw).map_err(|err| ConnectorError::Cursor {
-                source_kind: KIND.name,
-                cursor: raw.to_owned(),
-                detail: err.to_string(),
-            })?,
-            None => BTreeMap::new(),
+        let mut state = match cursor {
+            Some(raw) => match serde_json::from_str::<StoredCursor>(raw) {
+                Ok(StoredCursor::Current(state)) => state,
+                Ok(StoredCursor::QueriesOnly(queries)) => Cursor { queries, firebase_after: None },
+                Err(err) => return Err(ConnectorError::cursor(KIND.name, raw, err)),
+            },
+            None => Cursor::default(),
         };
-        let mut page = Page {
-            mentions: Vec::new(),
-            next_cursor: None,
-            more: false,
-            skipped: 0,
-            requests: 0,
-            waited: std::time::Duration::ZERO,
+        let searched = self.search(http, source_id, state.queries.clone(), now).await;
+        let (page, queries) = match searched {
+            Ok(found) => {
+                state.firebase_after = None;
+                found
+            }
+            Err(
+                err @ (ConnectorError::Http { .. }
+                | ConnectorError::Malformed { .. }
+                | ConnectorError::RateLimited { .. }),
+            ) => {
+                let Some(fallback) = &self.fallback else { return Err(err) };
+                tracing::warn!(error = %err, "Algolia failed; walking the Firebase API instead");
+                let walked = firebase::walk(http, fallback, source_id, &self.queries, state.firebase_after, now).await;
+                let (page, last) = walked.map_err(|fallback_err| {
+                    tracing::warn!(error = %fallback_err, "the Firebase fallback failed too");
+                    err
+                })?;
+                state.firebase_after = Some(last);
+                (page, state.queries.clone())
+            }
+            Err(err) => return Err(err),
         };
+        state.queries = queries;
+        let mut page = page;
+        page.next_cursor = Some(serde_json::to_string(&state).expect("cursors serialise"));
+        Ok(page)
+    }
+
+    /// One Algolia search per query; the page and the queries' next cursors.
+    async fn search(
+        &self,
+        http: &HttpClient,
+        source_id: &str,
+        mut cursors: BTreeMap<String, QueryCursor>,
+        now: DateTime<Utc>,
+    ) -> Result<(Page, BTreeMap<String, QueryCursor>), ConnectorError> {
+        let mut page = Page::empty();
         for query in &self.queries {
             let previous = cursors.remove(query);
             let mut params = vec![
@@ -181,7 +242,6 @@ impl HackerNews {
             };
             cursors.insert(query.clone(), next);
         }
-        page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));
-        Ok(page)
+        Ok((page, cursors))
     }
 }

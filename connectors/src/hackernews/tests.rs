@@ -222,3 +222,80 @@ mod fetch {
         assert!(matches!(bad_cursor, Err(ConnectorError::Cursor { .. })));
     }
 }
+
+mod firebase_fallback {
+    use std::sync::Arc;
+
+    use hark_replay::{Handler, ReplayServer, Reply};
+
+    use super::super::HackerNews;
+    use super::super::firebase::parse_item;
+    use crate::http::{HttpClient, HttpConfig};
+
+    fn recorded(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn recorded_items_parse_and_odd_ones_are_skipped() {
+        let story = parse_item(&recorded("firebase_item_story.json"), "hn", chrono::Utc::now()).unwrap().unwrap();
+        assert_eq!(story.external_id, "34177221");
+        assert!(story.text.starts_with("Tesla driver falls asleep – Autopilot"), "{}", story.text);
+        assert_eq!(story.author.handle.as_deref(), Some("thecrowing"));
+        assert_eq!(story.engagement.score, Some(26));
+        let no_kids = parse_item(&recorded("firebase_item_story_no_kids.json"), "hn", chrono::Utc::now()).unwrap();
+        assert_eq!(no_kids.unwrap().title.as_deref(), Some("Permacomputer"));
+        assert_eq!(parse_item(b"null", "hn", chrono::Utc::now()).unwrap(), None);
+        let deleted = br#"{"deleted":true,"id":5,"time":1,"type":"comment"}"#;
+        assert_eq!(parse_item(deleted, "hn", chrono::Utc::now()).unwrap(), None);
+        assert!(parse_item(b"{\"id\": \"x\"}", "hn", chrono::Utc::now()).is_err());
+        assert!(parse_item(&recorded("firebase_item_story.json")[..40], "hn", chrono::Utc::now()).is_err());
+    }
+
+    fn item(id: u64, text: &str) -> Reply {
+        let body = serde_json::json!({"by": "pat", "id": id, "time": 1_700_000_000 + id, "type": "comment",
+            "parent": 1, "text": text});
+        Reply::new(200, serde_json::to_vec(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn when_algolia_fails_the_firebase_walk_finds_matching_items_and_algolia_resumes_later() {
+        let handler: Handler = Arc::new(|target: &str| match target {
+            t if t.starts_with("/algolia/") => Reply::new(502, "bad gateway"),
+            "/fb/v0/maxitem.json" => Reply::new(200, "4"),
+            "/fb/v0/item/1.json" => item(1, "Acme CRM pricing went up again"),
+            "/fb/v0/item/2.json" => item(2, "Unrelated <i>post</i>"),
+            "/fb/v0/item/3.json" => Reply::new(200, "null"),
+            "/fb/v0/item/4.json" => item(4, "Does anyone use <b>acme</b> for their crm?"),
+            _ => Reply::new(404, ""),
+        });
+        let server = ReplayServer::start_handlers(vec![("/", handler)]).await.unwrap();
+        let mut source = HackerNews::new(Some(&format!("{}/algolia", server.base_url())), vec!["acme crm".to_owned()]);
+        source.fallback = Some(format!("{}/fb", server.base_url()));
+        let http = HttpClient::new(HttpConfig {
+            max_retries: 0,
+            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
+            ..HttpConfig::default()
+        })
+        .unwrap();
+        let page = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let ids: Vec<&str> = page.mentions.iter().map(|m| m.external_id.as_str()).collect();
+        assert_eq!(ids, ["1", "4"], "every word of the query, any case, markup stripped");
+        assert_eq!(page.requests, 1 + 4, "maxitem and four items (the failed search is logged, not counted)");
+        let cursor: serde_json::Value = serde_json::from_str(page.next_cursor.as_deref().unwrap()).unwrap();
+        assert_eq!(cursor["firebase_after"], 4);
+
+        // Nothing newer: the next walk asks for maxitem only.
+        let before = server.requests().len();
+        let again = source.fetch(&http, "hn", page.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        assert!(again.mentions.is_empty());
+        assert_eq!(server.requests().len() - before, 2, "the failed search and maxitem");
+
+        // Without a fallback the Algolia error stands.
+        source.fallback = None;
+        assert!(source.fetch(&http, "hn", None, chrono::Utc::now()).await.is_err());
+    }
+}

@@ -6,6 +6,10 @@
 //! - On 429 and 503, a wait of at least `Retry-After` (seconds or an HTTP date), then a retry;
 //!   when retries run out, [`HttpError::RateLimited`] says how long to wait.
 //! - 401 and 403 are [`HttpError::Auth`] at once: retrying a bad credential only gets it banned.
+//!   Errors keep the start of the response body for sources that explain themselves there
+//!   (Stack Exchange `error_name`, Reddit's quarantine `reason`), out of their messages.
+//! - GET, and POST of a form ([`HttpClient::post_form`]) or JSON ([`HttpClient::post_json`]) for
+//!   token endpoints, all through one request loop.
 //! - The sources' own signals: `X-Ratelimit-Remaining`/`-Reset` (Reddit: seconds; Mastodon: an
 //!   ISO 8601 time) and `RateLimit-Remaining`/`-Reset` (Bluesky: Unix seconds) pace the next
 //!   requests to that host so the remaining budget lasts until the reset; a connector that
@@ -65,14 +69,29 @@ pub struct Fetched {
     pub attempts: u32,
 }
 
+/// How much of an error response [`HttpError::Status`] keeps.
+pub const ERROR_BODY_BYTES: usize = 2048;
+
+/// A request body and its media type.
+#[derive(Debug, Clone)]
+struct RequestBody {
+    content_type: &'static str,
+    bytes: Bytes,
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HttpError {
+    /// 401 or 403. `body` as in [`HttpError::Status`]: a 403 may say why (Reddit: a
+    /// quarantined or private community).
     #[error("{url} refused the credentials (HTTP {status})")]
-    Auth { url: String, status: u16 },
+    Auth { url: String, status: u16, body: String },
     #[error("{url} is rate limiting (HTTP {status}); retry after {} s", .retry_after.as_secs())]
     RateLimited { url: String, status: u16, retry_after: Duration },
+    /// Any other status. `body` holds the start of the response (up to [`ERROR_BODY_BYTES`]) for
+    /// sources that explain errors there (Stack Exchange `error_name`); it is not part of the
+    /// message, since an upstream may echo what it was sent.
     #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    Status { url: String, status: u16, body: String },
     #[error("{url} sent more than {limit} bytes")]
     TooLarge { url: String, limit: usize },
     #[error("{url}: {message}")]
@@ -129,6 +148,15 @@ impl HttpClient {
     /// Sets the quota of one host (for every credential), e.g. Reddit's 100 per minute.
     pub fn set_quota(&self, host: &str, per_minute: NonZeroU32) {
         self.quotas.lock().expect("quota map lock is never poisoned").insert(host.to_owned(), per_minute);
+    }
+
+    /// Sets the quota of the host `url` points at; false when `url` has no host.
+    pub fn set_quota_for_url(&self, url: &str, per_minute: NonZeroU32) -> bool {
+        let Some(host) = reqwest::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_owned)) else {
+            return false;
+        };
+        self.set_quota(&host, per_minute);
+        true
     }
 
     /// Sets the quota of one host as `count` requests per `period`, spaced evenly.
@@ -205,6 +233,46 @@ impl HttpClient {
         credential: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Result<Fetched, HttpError> {
+        self.send(reqwest::Method::GET, url, credential, headers, None).await
+    }
+
+    /// POST `form` as `application/x-www-form-urlencoded` (token endpoints), under the same
+    /// quota, retries and error mapping as [`HttpClient::get`].
+    pub async fn post_form(
+        &self,
+        url: &str,
+        credential: Option<&str>,
+        headers: &[(&str, &str)],
+        form: &[(&str, &str)],
+    ) -> Result<Fetched, HttpError> {
+        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let body = RequestBody { content_type: "application/x-www-form-urlencoded", bytes: Bytes::from(encoded) };
+        self.send(reqwest::Method::POST, url, credential, headers, Some(body)).await
+    }
+
+    /// POST `json` as `application/json` (XRPC procedures such as Bluesky's `createSession`),
+    /// under the same quota, retries and error mapping as [`HttpClient::get`].
+    pub async fn post_json(
+        &self,
+        url: &str,
+        credential: Option<&str>,
+        headers: &[(&str, &str)],
+        json: &serde_json::Value,
+    ) -> Result<Fetched, HttpError> {
+        let bytes = Bytes::from(json.to_string());
+        let body = RequestBody { content_type: "application/json", bytes };
+        self.send(reqwest::Method::POST, url, credential, headers, Some(body)).await
+    }
+
+    /// One request with the quota, pauses, retries and error mapping every method shares.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        credential: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<RequestBody>,
+    ) -> Result<Fetched, HttpError> {
         let parsed = reqwest::Url::parse(url).map_err(|_| HttpError::Url(url.to_owned()))?;
         let host = parsed.host_str().ok_or_else(|| HttpError::Url(url.to_owned()))?.to_owned();
         let shown = display_url(&parsed);
@@ -221,9 +289,12 @@ impl HttpClient {
                 tokio::time::sleep(paused).await;
             }
             waited += queued.elapsed();
-            let mut request = self.client.get(parsed.clone());
+            let mut request = self.client.request(method.clone(), parsed.clone());
             for (name, value) in headers {
                 request = request.header(*name, *value);
+            }
+            if let Some(body) = &body {
+                request = request.header(reqwest::header::CONTENT_TYPE, body.content_type).body(body.bytes.clone());
             }
             let retry_wait = match request.send().await {
                 Ok(response) => {
@@ -235,7 +306,10 @@ impl HttpClient {
                             let body = self.read_capped(response, &shown).await?;
                             return Ok(Fetched { status, headers, body, waited, attempts: attempt });
                         }
-                        401 | 403 => return Err(HttpError::Auth { url: shown, status }),
+                        401 | 403 => {
+                            let body = self.error_body(response, &shown).await;
+                            return Err(HttpError::Auth { url: shown, status, body });
+                        }
                         429 | 503 => {
                             let retry_after = response
                                 .headers()
@@ -251,7 +325,10 @@ impl HttpClient {
                             wait
                         }
                         500..=599 if attempt <= self.config.max_retries => self.backoff(attempt - 1),
-                        _ => return Err(HttpError::Status { url: shown, status }),
+                        _ => {
+                            let body = self.error_body(response, &shown).await;
+                            return Err(HttpError::Status { url: shown, status, body });
+                        }
                     }
                 }
                 Err(err)
@@ -266,6 +343,12 @@ impl HttpClient {
             // The only waiting a connector's requests do: quota and Retry-After, in this client.
             tokio::time::sleep(retry_wait).await;
         }
+    }
+
+    /// The start of an error response's body (empty when it cannot be read).
+    async fn error_body(&self, response: reqwest::Response, shown: &str) -> String {
+        let body = self.read_capped(response, shown).await.unwrap_or_default();
+        String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned()
     }
 
     async fn read_capped(&self, mut response: reqwest::Response, shown: &str) -> Result<Bytes, HttpError> {

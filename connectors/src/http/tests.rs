@@ -117,3 +117,35 @@ async fn the_quota_holds_across_sources_sharing_a_host() {
     eprintln!("highest request count in any {period:?} window: {highest} (quota {count})");
     assert!(highest <= count.get() as usize, "{highest} requests within one period; the quota is {count}");
 }
+
+#[tokio::test]
+async fn forms_are_posted_with_the_same_retries() {
+    let server = serve(vec![reply(429, &[("Retry-After", "0")], "{}"), reply(200, &[], "{\"ok\": true}")]).await;
+    let fetched = client()
+        .post_form(
+            &url(&server, "/token"),
+            Some("CLIENT_ID_VAR"),
+            &[("Authorization", "Basic abc")],
+            &[("grant_type", "client_credentials"), ("scope", "read write")],
+        )
+        .await
+        .unwrap();
+    assert_eq!((fetched.status, fetched.attempts), (200, 2));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let header = |name: &str| requests[1].headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(header("content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(header("content-length").as_deref(), Some("46"), "grant_type=client_credentials&scope=read+write");
+    assert_eq!(header("authorization").as_deref(), Some("Basic abc"));
+}
+
+#[tokio::test]
+async fn error_bodies_are_kept_but_not_shown() {
+    let server = serve(vec![reply(400, &[], "{\"error_name\": \"bad_parameter\"}")]).await;
+    let err = client().get(&url(&server, "/x"), None, &[]).await.unwrap_err();
+    assert!(matches!(&err, HttpError::Status { status: 400, body, .. } if body.contains("bad_parameter")), "{err:?}");
+    assert!(!err.to_string().contains("bad_parameter"), "{err}");
+    let long = serve(vec![reply(403, &[], &"x".repeat(10_000))]).await;
+    let err = client().get(&url(&long, "/x"), None, &[]).await.unwrap_err();
+    assert!(matches!(&err, HttpError::Auth { body, .. } if body.len() == ERROR_BODY_BYTES), "{err:?}");
+}

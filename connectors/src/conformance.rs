@@ -31,7 +31,15 @@ pub(crate) struct Case {
 
 /// Every source's case.
 pub(crate) fn cases() -> Vec<Case> {
-    vec![crate::hackernews::tests::conformance_case()]
+    vec![
+        crate::hackernews::tests::conformance_case(),
+        crate::reddit::tests::conformance_case(),
+        crate::stackexchange::tests::conformance_case(),
+        crate::mastodon::tests::conformance_case(),
+        crate::bluesky::tests::conformance_case(),
+        crate::rss::tests::conformance_case(),
+        crate::web::tests::conformance_case(),
+    ]
 }
 
 const MOUNT: &str = "/mount";
@@ -182,5 +190,38 @@ async fn malformed_and_truncated_payloads_are_errors() {
         assert!(truncated.is_err(), "{name}: a truncated body was accepted");
         let empty = fetch(&case, Some(vec![Reply::new(200, "")]), 0).await;
         assert!(empty.is_err(), "{name}: an empty body was accepted");
+    }
+}
+
+/// Requests per pass in steady-state polling: a first pass over the recorded responses, then
+/// idle passes over the same (nothing new). Idle polling must not cost more than reading.
+/// `cargo test -p hark-connectors steady_state -- --nocapture` prints the figures.
+#[tokio::test]
+async fn steady_state_polling_costs() {
+    for case in cases() {
+        let name = case.kind.name;
+        let server = serve(&case, None).await;
+        let connector = build(&case, &server);
+        let http = client(0);
+        let mut cursor: Option<String> = None;
+        let (mut first_requests, mut first_new) = (0, 0);
+        // Read until nothing more is waiting (a window of several pages takes several passes).
+        for _ in 0..10 {
+            let page = connector.fetch(&http, cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+            first_requests += page.requests;
+            first_new += page.mentions.len();
+            cursor = page.next_cursor;
+            if !page.more {
+                break;
+            }
+        }
+        let idle = connector.fetch(&http, cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        println!(
+            "{name:<14} catch-up: {first_requests} requests for {first_new} new posts ({:.3} per post); idle poll: {} requests",
+            f64::from(first_requests) / first_new.max(1) as f64,
+            idle.requests
+        );
+        assert!(idle.mentions.is_empty(), "{name}: an idle poll found posts again");
+        assert!(idle.requests <= first_requests, "{name}: idle polling costs more than reading");
     }
 }

@@ -149,3 +149,80 @@ async fn error_bodies_are_kept_but_not_shown() {
     let err = client().get(&url(&long, "/x"), None, &[]).await.unwrap_err();
     assert!(matches!(&err, HttpError::Auth { body, .. } if body.len() == ERROR_BODY_BYTES), "{err:?}");
 }
+
+mod source_signals {
+    use std::time::{Duration, Instant, UNIX_EPOCH};
+
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::{client, reply, serve, url};
+    use crate::http::pacing;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn each_sources_headers_become_a_spacing() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_747_676_000);
+        // Reddit: remaining as a decimal, reset in seconds: 246 s spread over 590 requests.
+        let reddit = pacing(&headers(&[("x-ratelimit-remaining", "590.0"), ("x-ratelimit-reset", "246")]), now);
+        assert_eq!(reddit.map(|d| d.as_millis()), Some(416));
+        // Reddit with nothing left: wait the whole reset.
+        let spent = pacing(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "30")]), now);
+        assert_eq!(spent, Some(Duration::from_secs(30)));
+        // Bluesky: Unix seconds.
+        let bluesky = pacing(&headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "1747676784")]), now);
+        assert_eq!(bluesky, Some(Duration::from_secs(784)));
+        // Mastodon: an ISO 8601 time.
+        let mastodon =
+            pacing(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "2025-05-19T17:35:00.000Z")]), now);
+        assert_eq!(mastodon, Some(Duration::from_secs(1_747_676_100 - 1_747_676_000)));
+        // A reset in the past, no headers, or garbage: no spacing, no panic.
+        let past = pacing(&headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "1000000001")]), now);
+        assert_eq!(past, Some(Duration::ZERO));
+        assert_eq!(pacing(&HeaderMap::new(), now), None);
+        assert_eq!(pacing(&headers(&[("x-ratelimit-remaining", "lots"), ("x-ratelimit-reset", "1")]), now), None);
+        assert_eq!(pacing(&headers(&[("x-ratelimit-remaining", "1"), ("x-ratelimit-reset", "-5")]), now), None);
+        assert_eq!(pacing(&headers(&[("x-ratelimit-remaining", "1"), ("x-ratelimit-reset", "NaN")]), now), None);
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_budget_holds_the_next_request_until_the_reset() {
+        let server = serve(vec![
+            reply(200, &[("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "1")], "first"),
+            reply(200, &[], "second"),
+        ])
+        .await;
+        let http = client();
+        http.get(&url(&server, "/a"), None, &[]).await.unwrap();
+        let started = Instant::now();
+        let second = http.get(&url(&server, "/b"), None, &[]).await.unwrap();
+        assert_eq!(second.body, "second");
+        assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+        assert!(second.waited >= Duration::from_millis(950));
+        let requests = server.requests();
+        assert!(requests[1].at.duration_since(requests[0].at) >= Duration::from_millis(950));
+    }
+
+    #[tokio::test]
+    async fn a_pause_holds_every_credential_of_the_host() {
+        let server = serve(vec![reply(200, &[], "ok")]).await;
+        let http = client();
+        let host = reqwest::Url::parse(server.base_url()).unwrap().host_str().unwrap().to_owned();
+        http.pause(&host, Duration::from_millis(700));
+        let started = Instant::now();
+        http.get(&url(&server, "/x"), Some("KEY_A"), &[]).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(650), "waited {:?}", started.elapsed());
+        // A shorter pause never shortens a longer one.
+        http.pause(&host, Duration::from_secs(1));
+        http.pause(&host, Duration::from_millis(1));
+        let started = Instant::now();
+        http.get(&url(&server, "/y"), None, &[]).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(900));
+    }
+}

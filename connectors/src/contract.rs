@@ -17,6 +17,9 @@ pub struct Page {
     pub requests: u32,
     /// Time spent waiting for quotas and `Retry-After`.
     pub waited: std::time::Duration,
+    /// Parts of the pass that failed while others worked (one feed of several): their cursors
+    /// stay where they were, and the run is recorded as partial, a coverage gap.
+    pub failures: Vec<ConnectorError>,
 }
 
 /// Why a page could not be had. Errors keep what is needed to act: a wait, a credential to
@@ -153,6 +156,7 @@ impl Page {
             skipped: 0,
             requests: 0,
             waited: std::time::Duration::ZERO,
+            failures: Vec::new(),
         }
     }
 

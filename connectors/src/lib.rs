@@ -14,6 +14,8 @@ pub mod bluesky;
 #[cfg(test)]
 mod conformance;
 pub mod contract;
+pub mod dates;
+pub mod documents;
 pub mod hackernews;
 pub mod http;
 pub mod mastodon;
@@ -34,6 +36,10 @@ pub struct Kind {
     pub description: &'static str,
     /// A `[[sources]]` entry showing the kind's fields.
     pub example: &'static str,
+    /// Polite request rates, per minute, for the hosts the kind talks to by default; `"*"` is
+    /// the rate for any other host a source of this kind names (`base_url`, feeds, pages).
+    /// A source's `requests_per_minute` overrides them for the hosts it names.
+    pub quotas: &'static [(&'static str, u32)],
     /// Makes a connector from a validated `[[sources]]` entry; an error says what is missing
     /// (an unset credential variable, an unusable selector).
     pub build: fn(&Settings) -> Result<Box<dyn Connector>, String>,
@@ -49,9 +55,53 @@ pub fn find(name: &str) -> Option<&'static Kind> {
     registry().iter().find(|kind| kind.name == name)
 }
 
+/// The fields of a source that hold URLs it fetches from (beyond `base_url`).
+pub const URL_FIELDS: &[&str] = &["feeds", "pages"];
+
+impl Kind {
+    /// The quota of every host `settings` will reach: the kind's named hosts, and the hosts of
+    /// `base_url` and the URL fields at the kind's `"*"` rate (or `requests_per_minute`).
+    pub fn host_quotas(&self, settings: &Settings, requests_per_minute: Option<u32>) -> Vec<(String, u32)> {
+        let mut quotas: Vec<(String, u32)> = self
+            .quotas
+            .iter()
+            .filter(|(host, _)| *host != "*")
+            .map(|(host, rate)| ((*host).to_owned(), *rate))
+            .collect();
+        let other = self.quotas.iter().find(|(host, _)| *host == "*").map_or(60, |(_, rate)| *rate);
+        let named =
+            settings.base_url.iter().cloned().chain(URL_FIELDS.iter().flat_map(|field| settings.strings(field)));
+        for url in named {
+            let Some(host) = http::host_of(&url) else { continue };
+            let rate = requests_per_minute.unwrap_or(other);
+            quotas.retain(|(known, _)| *known != host);
+            quotas.push((host, rate));
+        }
+        quotas
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_hosts_get_the_kinds_rates_and_overrides_win() {
+        let reddit = find("reddit").unwrap();
+        let plain = reddit.host_quotas(&Settings::new("r"), None);
+        assert!(
+            plain.contains(&("oauth.reddit.com".to_owned(), 100)) && plain.contains(&("www.reddit.com".to_owned(), 10))
+        );
+        let mirrored = reddit.host_quotas(&Settings::new("r").with_base_url("http://127.0.0.1:9/x"), Some(600));
+        assert!(mirrored.contains(&("127.0.0.1".to_owned(), 600)));
+        let feeds =
+            Settings::new("f").with("feeds", serde_json::json!(["https://a.example/feed", "https://b.example/x"]));
+        let quotas = find("rss").unwrap().host_quotas(&feeds, None);
+        assert_eq!(quotas, [("a.example".to_owned(), 30), ("b.example".to_owned(), 30)]);
+        for kind in registry() {
+            assert!(kind.quotas.iter().all(|(_, rate)| *rate > 0), "{}", kind.name);
+        }
+    }
 
     /// Folders under `src/` that hold shared machinery, not a source.
     const SHARED_FOLDERS: &[&str] = &["http"];

@@ -59,6 +59,11 @@ pub const KIND: Kind = Kind {
               # search without a login is often refused: name the variables holding a handle and an app password\n\
               # identifier_env = \"HARK_BSKY_HANDLE\"\n# app_password_env = \"HARK_BSKY_APP_PASSWORD\"\n\
               interval = \"5m\"\n",
+    quotas: &[
+        ("public.api.bsky.app", DEFAULT_PER_MINUTE),
+        ("bsky.social", DEFAULT_PER_MINUTE),
+        ("*", DEFAULT_PER_MINUTE),
+    ],
     build,
 };
 

@@ -35,6 +35,7 @@ pub const KIND: Kind = Kind {
     folder: "hackernews",
     description: "Hacker News stories and comments matching keyword queries (Algolia HN Search API, no key)",
     example: "[[sources]]\nid = \"hn\"\nkind = \"hackernews\"\nqueries = [\"acme crm\"]\ninterval = \"5m\"\n",
+    quotas: &[("hn.algolia.com", 160), ("hacker-news.firebaseio.com", 600), ("*", 60)],
     build,
 };
 

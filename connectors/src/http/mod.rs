@@ -152,7 +152,7 @@ impl HttpClient {
 
     /// Sets the quota of the host `url` points at; false when `url` has no host.
     pub fn set_quota_for_url(&self, url: &str, per_minute: NonZeroU32) -> bool {
-        let Some(host) = reqwest::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_owned)) else {
+        let Some(host) = host_of(url) else {
             return false;
         };
         self.set_quota(&host, per_minute);
@@ -375,6 +375,11 @@ impl HttpClient {
             }
         }
     }
+}
+
+/// The host of `url`, when it parses.
+pub fn host_of(url: &str) -> Option<String> {
+    reqwest::Url::parse(url).ok()?.host_str().map(str::to_owned)
 }
 
 fn quota_key(host: &str, credential: Option<&str>) -> String {

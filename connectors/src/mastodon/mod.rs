@@ -58,6 +58,7 @@ pub const KIND: Kind = Kind {
     example: "[[sources]]\nid = \"fosstodon\"\nkind = \"mastodon\"\nbase_url = \"https://fosstodon.org\"   # the server\n\
               tags = [\"acmecrm\"]\n# queries = [\"acme crm\"]   # search needs a token on most servers\n\
               # token_env = \"HARK_FOSSTODON_TOKEN\"\ninterval = \"5m\"\n",
+    quotas: &[("*", DEFAULT_PER_MINUTE)],
     build,
 };
 

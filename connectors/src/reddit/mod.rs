@@ -69,6 +69,7 @@ pub const KIND: Kind = Kind {
               comments = true\nclient_id_env = \"HARK_REDDIT_CLIENT_ID\"\n\
               client_secret_env = \"HARK_REDDIT_CLIENT_SECRET\"\n\
               user_agent = \"server:acme-listening:1.0 (by /u/acme_social)\"\ninterval = \"5m\"\n",
+    quotas: &[(OAUTH_HOST, DEFAULT_PER_MINUTE), (PUBLIC_HOST, PUBLIC_PER_MINUTE), ("*", PUBLIC_PER_MINUTE)],
     build,
 };
 

@@ -55,6 +55,7 @@ pub const KIND: Kind = Kind {
     description: "Stack Exchange questions (Stack Overflow and the other sites) matching queries or tags (API 2.3)",
     example: "[[sources]]\nid = \"stackoverflow\"\nkind = \"stackexchange\"\nsite = \"stackoverflow\"\n\
               queries = [\"acme crm\"]\ninterval = \"10m\"\n",
+    quotas: &[("api.stackexchange.com", DEFAULT_PER_MINUTE), ("*", DEFAULT_PER_MINUTE)],
     build,
 };
 

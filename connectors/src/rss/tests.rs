@@ -333,7 +333,7 @@ mod fetch {
             connector(&server, &["/cut", "/good", "/gone"]).fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(page.mentions.len(), 10);
         assert_eq!(page.failures.len(), 2, "the two failed feeds are reported (the run is partial)");
-        assert!(page.failures.iter().all(|failure| !matches!(failure, crate::ConnectorError::Cursor { .. })));
+        assert!(page.failures.iter().all(|failure| !matches!(failure, ConnectorError::Cursor { .. })));
         let cursor: serde_json::Value = serde_json::from_str(page.next_cursor.as_deref().unwrap()).unwrap();
         assert_eq!(cursor.as_object().unwrap().len(), 3);
 

@@ -564,7 +564,7 @@ mod fetch {
         let one = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(texts(&one), vec!["Post 1 about Acme CRM", "Post 2 about Acme CRM"]);
         assert_eq!(one.failures.len(), 1, "the page whose layout changed is reported, the other is read");
-        assert!(matches!(one.failures[0], crate::ConnectorError::Malformed { .. }), "{:?}", one.failures);
+        assert!(matches!(one.failures[0], ConnectorError::Malformed { .. }), "{:?}", one.failures);
         let two = source.fetch(&http, one.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
         assert!(two.mentions.is_empty());
         let cursor: serde_json::Value = serde_json::from_str(two.next_cursor.as_deref().unwrap()).unwrap();

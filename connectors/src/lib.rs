@@ -36,6 +36,8 @@ pub struct Kind {
     pub description: &'static str,
     /// A `[[sources]]` entry showing the kind's fields.
     pub example: &'static str,
+    /// The kind's own `[[sources]]` fields, checked by the configuration loader.
+    pub fields: Fields,
     /// Polite request rates, per minute, for the hosts the kind talks to by default; `"*"` is
     /// the rate for any other host a source of this kind names (`base_url`, feeds, pages).
     /// A source's `requests_per_minute` overrides them for the hosts it names.
@@ -43,6 +45,17 @@ pub struct Kind {
     /// Makes a connector from a validated `[[sources]]` entry; an error says what is missing
     /// (an unset credential variable, an unusable selector).
     pub build: fn(&Settings) -> Result<Box<dyn Connector>, String>,
+}
+
+/// The fields a kind accepts beyond the shared ones (`id`, `kind`, `base_url`, `interval`,
+/// `requests_per_minute`).
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub allowed: &'static [&'static str],
+    /// At least one of these lists must be non-empty.
+    pub needs_one_of: &'static [&'static str],
+    /// Fields the kind requires (`base_url` included where it has no default).
+    pub required: &'static [&'static str],
 }
 
 /// Every source kind, one line each.

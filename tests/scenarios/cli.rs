@@ -92,5 +92,5 @@ fn connectors_come_from_the_registry() {
     assert!(show.stdout.contains("kind = \"hackernews\""), "{}", show.stdout);
     let missing = ws.run(&["connectors", "show", "myspace"]);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("available: hackernews"), "{}", missing.stderr);
+    assert!(missing.stderr.contains("available: reddit, hackernews, mastodon"), "{}", missing.stderr);
 }

@@ -123,10 +123,9 @@ async fn killed_pulls_resume_and_store_every_post_once() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), stored, "seed {seed}: a post was stored twice");
-    let expected: Vec<String> = (1..=TOTAL).map(|n| (40_000_000 + n).to_string()).collect();
-    let mut expected_sorted = expected.clone();
-    expected_sorted.sort_unstable();
-    let missing: Vec<&String> = expected_sorted.iter().filter(|id| ids.binary_search(id).is_err()).collect();
+    let mut expected: Vec<String> = (1..=TOTAL).map(|n| (40_000_000 + n).to_string()).collect();
+    expected.sort_unstable();
+    let missing: Vec<&String> = expected.iter().filter(|id| ids.binary_search(id).is_err()).collect();
     assert!(
         missing.is_empty(),
         "seed {seed}: {} posts missing after {kills} kills, e.g. {:?}",

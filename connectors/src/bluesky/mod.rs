@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::http::{Fetched, HttpClient, HttpError};
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 use convert::{Context, SearchPage};
 
 pub const KIND: Kind = Kind {
@@ -59,6 +59,11 @@ pub const KIND: Kind = Kind {
               # search without a login is often refused: name the variables holding a handle and an app password\n\
               # identifier_env = \"HARK_BSKY_HANDLE\"\n# app_password_env = \"HARK_BSKY_APP_PASSWORD\"\n\
               interval = \"5m\"\n",
+    fields: Fields {
+        allowed: &["queries", "tags", "identifier_env", "token_env", "app_password_env"],
+        needs_one_of: &["queries", "tags"],
+        required: &[],
+    },
     quotas: &[
         ("public.api.bsky.app", DEFAULT_PER_MINUTE),
         ("bsky.social", DEFAULT_PER_MINUTE),

@@ -28,13 +28,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{BoxFuture, Connector, Settings};
 use crate::http::HttpClient;
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
     name: "hackernews",
     folder: "hackernews",
     description: "Hacker News stories and comments matching keyword queries (Algolia HN Search API, no key)",
     example: "[[sources]]\nid = \"hn\"\nkind = \"hackernews\"\nqueries = [\"acme crm\"]\ninterval = \"5m\"\n",
+    fields: Fields { allowed: &["queries", "fallback_base_url"], needs_one_of: &["queries"], required: &[] },
     quotas: &[("hn.algolia.com", 160), ("hacker-news.firebaseio.com", 600), ("*", 60)],
     build,
 };

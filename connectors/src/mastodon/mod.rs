@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::http::HttpClient;
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 use convert::{Context, Statuses, compare_ids, is_valid_id};
 
 pub const KIND: Kind = Kind {
@@ -58,6 +58,11 @@ pub const KIND: Kind = Kind {
     example: "[[sources]]\nid = \"fosstodon\"\nkind = \"mastodon\"\nbase_url = \"https://fosstodon.org\"   # the server\n\
               tags = [\"acmecrm\"]\n# queries = [\"acme crm\"]   # search needs a token on most servers\n\
               # token_env = \"HARK_FOSSTODON_TOKEN\"\ninterval = \"5m\"\n",
+    fields: Fields {
+        allowed: &["tags", "queries", "token_env"],
+        needs_one_of: &["tags", "queries"],
+        required: &["base_url"],
+    },
     quotas: &[("*", DEFAULT_PER_MINUTE)],
     build,
 };

@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::http::{Fetched, HttpClient, HttpError};
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
     name: "reddit",
@@ -69,6 +69,11 @@ pub const KIND: Kind = Kind {
               comments = true\nclient_id_env = \"HARK_REDDIT_CLIENT_ID\"\n\
               client_secret_env = \"HARK_REDDIT_CLIENT_SECRET\"\n\
               user_agent = \"server:acme-listening:1.0 (by /u/acme_social)\"\ninterval = \"5m\"\n",
+    fields: Fields {
+        allowed: &["subreddits", "queries", "client_id_env", "client_secret_env", "user_agent", "comments"],
+        needs_one_of: &["subreddits", "queries"],
+        required: &[],
+    },
     quotas: &[(OAUTH_HOST, DEFAULT_PER_MINUTE), (PUBLIC_HOST, PUBLIC_PER_MINUTE), ("*", PUBLIC_PER_MINUTE)],
     build,
 };

@@ -42,13 +42,14 @@ use serde::{Deserialize, Serialize};
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::documents::{SeenIds, Validators, content_type_charset, fingerprint};
 use crate::http::HttpClient;
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
     name: "rss",
     folder: "rss",
     description: "RSS, Atom and RDF feeds (blogs, status pages, Reddit .rss, Google Alerts), with conditional GET",
     example: "[[sources]]\nid = \"vendor-feeds\"\nkind = \"rss\"\nfeeds = [\"https://status.acme.example/history.atom\", \"https://www.reddit.com/r/crm/new/.rss\"]\ninterval = \"15m\"\n",
+    fields: Fields { allowed: &["feeds"], needs_one_of: &["feeds"], required: &[] },
     quotas: &[("*", DEFAULT_PER_MINUTE)],
     build,
 };

@@ -47,7 +47,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::http::{HttpClient, HttpError};
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
     name: "stackexchange",
@@ -55,6 +55,11 @@ pub const KIND: Kind = Kind {
     description: "Stack Exchange questions (Stack Overflow and the other sites) matching queries or tags (API 2.3)",
     example: "[[sources]]\nid = \"stackoverflow\"\nkind = \"stackexchange\"\nsite = \"stackoverflow\"\n\
               queries = [\"acme crm\"]\ninterval = \"10m\"\n",
+    fields: Fields {
+        allowed: &["site", "queries", "tags", "key_env", "token_env"],
+        needs_one_of: &["queries", "tags"],
+        required: &["site"],
+    },
     quotas: &[("api.stackexchange.com", DEFAULT_PER_MINUTE), ("*", DEFAULT_PER_MINUTE)],
     build,
 };

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
 use crate::documents::{SeenIds, Validators, content_type_charset};
 use crate::http::{HttpClient, HttpError};
-use crate::{ConnectorError, Kind, Page};
+use crate::{ConnectorError, Fields, Kind, Page};
 use extract::Selectors;
 use robots::Rules;
 
@@ -58,6 +58,11 @@ pub const KIND: Kind = Kind {
     folder: "web",
     description: "forum threads, comment sections and review pages read with CSS selectors (robots.txt obeyed)",
     example: "[[sources]]\nid = \"acme-forum\"\nkind = \"web\"\npages = [\"https://forum.example.com/threads/acme-crm-experiences.123/\"]\nselectors = { item = \"article.message--post\", body = \".bbWrapper\", author = \".message-name .username\", date = \"time.u-dt\", link = \"a.message-attribution-gadget\", next = \"a.pageNav-jump--next\" }\nmax_pages = 3\ninterval = \"30m\"\n",
+    fields: Fields {
+        allowed: &["pages", "selectors", "max_pages"],
+        needs_one_of: &["pages"],
+        required: &["selectors"],
+    },
     quotas: &[("*", DEFAULT_PER_MINUTE)],
     build,
 };

@@ -47,7 +47,7 @@ pub struct Competitor {
 }
 
 /// One `[[sources]]` entry: the fields every kind shares, plus the kind's own fields, which
-/// are checked against the kind's list in [`kind_fields`].
+/// are checked against the kind's list in the connector registry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SourceConfig {
     pub id: String,
@@ -56,6 +56,10 @@ pub struct SourceConfig {
     pub base_url: Option<String>,
     #[serde(default)]
     pub interval: Option<String>,
+    /// Requests per minute to this source's `base_url` host, for every source sharing it
+    /// (defaults to the kind's documented limit).
+    #[serde(default)]
+    pub requests_per_minute: Option<std::num::NonZeroU32>,
     #[serde(flatten)]
     pub fields: BTreeMap<String, toml::Value>,
 }
@@ -155,51 +159,6 @@ fn check_list(problems: &mut Problems, path: &str, items: &[String]) {
     }
 }
 
-/// The fields a kind accepts beyond the shared ones, and which of them must hold at least one
-/// entry (one of each group).
-struct KindFields {
-    allowed: &'static [&'static str],
-    /// At least one of these lists must be non-empty.
-    needs_one_of: &'static [&'static str],
-    /// Single-value fields the kind requires.
-    required: &'static [&'static str],
-}
-
-/// Per-kind fields. This table moves to the connector registry when connectors land.
-fn kind_fields(kind: &str) -> Option<KindFields> {
-    let fields = match kind {
-        "reddit" => KindFields {
-            allowed: &["subreddits", "queries", "client_id_env", "client_secret_env", "user_agent", "comments"],
-            needs_one_of: &["subreddits", "queries"],
-            required: &[],
-        },
-        "hackernews" => KindFields { allowed: &["queries"], needs_one_of: &["queries"], required: &[] },
-        "mastodon" => KindFields {
-            allowed: &["tags", "queries", "token_env"],
-            needs_one_of: &["tags", "queries"],
-            required: &["base_url"],
-        },
-        "bluesky" => KindFields {
-            allowed: &["queries", "tags", "identifier_env", "token_env", "app_password_env"],
-            needs_one_of: &["queries", "tags"],
-            required: &[],
-        },
-        "stackexchange" => KindFields {
-            allowed: &["site", "queries", "tags", "key_env", "token_env"],
-            needs_one_of: &["queries", "tags"],
-            required: &["site"],
-        },
-        "rss" => KindFields { allowed: &["feeds"], needs_one_of: &["feeds"], required: &[] },
-        "web" => KindFields {
-            allowed: &["pages", "selectors", "max_pages"],
-            needs_one_of: &["pages"],
-            required: &["selectors"],
-        },
-        _ => return None,
-    };
-    Some(fields)
-}
-
 impl SourceConfig {
     fn validate(&self, path: &str, seen_ids: &mut HashSet<String>, problems: &mut Problems) {
         let id_ok = !self.id.is_empty()
@@ -209,7 +168,7 @@ impl SourceConfig {
         } else if !seen_ids.insert(self.id.clone()) {
             problems.push(format!("{path}.id"), format!("{:?} is used by another source; ids must be unique", self.id));
         }
-        let Some(fields) = kind_fields(&self.kind) else {
+        let Some(fields) = hark_connectors::find(&self.kind).map(|kind| kind.fields) else {
             problems.push(
                 format!("{path}.kind"),
                 format!("unknown kind {:?}; expected one of: {}", self.kind, SourceKind::KNOWN.join(", ")),
@@ -291,6 +250,9 @@ fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut
         ("selectors", toml::Value::Table(table)) => {
             if !table.contains_key("item") {
                 problems.push(format!("{path}.item"), "is required: the CSS selector of one post");
+            }
+            if !table.contains_key("body") {
+                problems.push(format!("{path}.body"), "is required: the CSS selector of a post's text");
             }
         }
         ("selectors", _) => {

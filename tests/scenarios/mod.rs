@@ -1,6 +1,9 @@
 mod cli;
 mod customers;
+mod demo;
 mod ingest;
+mod matching;
 mod pull;
 mod restart;
+mod search;
 mod train;

@@ -84,9 +84,10 @@ async fn killed_pulls_resume_and_store_every_post_once() {
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     let mut random = Lcg(seed);
     let mut kills = 0;
-    for _ in 0..10 {
+    for _ in 0..12 {
         let mut child = ws.command(&["pull", "--no-classify", "-q"]).spawn().expect("starting hark pull");
-        tokio::time::sleep(Duration::from_millis(20 + random.next_below(400))).await;
+        // From before the store is open to well into a pass.
+        tokio::time::sleep(Duration::from_millis(5 + random.next_below(150))).await;
         if child.try_wait().unwrap().is_none() {
             child.kill().expect("SIGKILL");
             kills += 1;

@@ -89,6 +89,12 @@ is kept (exit code 3).")]
         #[arg(long)]
         no_classify: bool,
     },
+    /// Coverage per source: last run, mentions, and the windows it failed or was throttled
+    #[command(long_about = "Coverage per source: last run, outcome, mentions stored, whether a cursor is saved, \
+and the coverage gaps: windows in which the source failed or was throttled (from the end of the run before \
+to the end of the failed one). A gap is `open` until a clean run follows; then `refetched`: cursors only \
+move past pages that were saved, so that run read the window, as far back as the source keeps posts.")]
+    Sources,
     /// One pass over the configured sources (or those named), then exit
     #[command(long_about = "One pass over the configured sources (or those named with --source): each page of \
 new posts goes through the pipeline and is saved with the source's cursor in one transaction, so a \
@@ -103,6 +109,23 @@ yet are reported and skipped. Exit code 3 when any source failed.")]
         #[arg(long)]
         no_classify: bool,
     },
+    /// Run the whole pipeline offline on the bundled sample, served by a local replay of each source
+    #[command(long_about = "Run the whole pipeline offline on the bundled sample: a local replay server \
+(127.0.0.1 only) serves a few sample posts for every source kind in that source's own format \
+(sample/replay/), the sample CRM customers are imported, every source is pulled once through the same code as `hark pull` (scored by the local model \
+when `make model` has fetched it), then pulled again to show that nothing is stored twice. Prints what \
+each source did, the complaints and buying intent flagged with their cues, and the totals.\n\n\
+It writes to the data directory (--data-dir), which must hold no mentions or customers yet; --fresh \
+wipes a hark data directory and starts over. The demo brings its own configuration (the brand of \
+sample/hark.toml); --config is not read. Nothing leaves the machine.")]
+    Demo {
+        /// Wipe the data directory first (only a hark data directory is wiped)
+        #[arg(long)]
+        fresh: bool,
+        /// Store the mentions without scoring them (no model needed)
+        #[arg(long)]
+        no_classify: bool,
+    },
     /// The source kinds hark can read, and how to configure them
     #[command(subcommand)]
     Connectors(ConnectorsCommand),
@@ -112,6 +135,62 @@ yet are reported and skipped. Exit code 3 when any source failed.")]
     /// The imported CRM customer records
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Customer matches: list, confirm, reject, undo, link by hand; measure on a generated set
+    #[command(subcommand)]
+    Match(MatchCommand),
+    /// Authors who are not customers and show buying intent, best first
+    #[command(long_about = "Prospects: authors who are not customers (no automatic or confirmed match), \
+aggregated over their mentions: the highest buying intent, the mentions that show it, their topics, when \
+they were last seen and their reach. With --topic, ranked by how well their posts match the topic (BM25) \
+and their intent; authors whose posts never mention it are left out. With --like-customers, ranked by how \
+much their posts read like those of the customers with the most matched mentions. Needs scored mentions: \
+mentions ingested with --no-classify carry no intent.")]
+    Prospects {
+        /// Rank by relevance to this topic (words; all are looked for)
+        #[arg(long, value_name = "Q")]
+        topic: Option<String>,
+        /// Prospects to show
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Rank by resemblance to the posts of the best current customers
+        #[arg(long, conflicts_with = "topic")]
+        like_customers: bool,
+    },
+    /// Search mentions: boolean query, phrases, proximity, fields, dates, signals
+    #[command(
+        long_about = "Search the mentions. Words are matched stemmed (pricing finds prices) and without accents; juxtaposed terms must all match.\n\n\
+  acme OR pipedrive, NOT churn, -churn, (a OR b) c     boolean (NOT > NEAR > AND > OR)\n\
+  \"free trial\"                                        exact phrase (no stemming)\n\
+  acme NEAR/5 pricing, acme ONEAR/5 pricing            at most 5 words apart; ONEAR: in that order\n\
+  pric*                                                prefix\n\
+  source:reddit author:jdoe author:\"Jane Doe\" title:outage site:example.com lang:en type:post|comment\n\
+  published:2026-01-01..2026-02-01 after:2026-01-01 before:2026-02-01\n\
+  complaint:>0.7 intent:>=0.6 sentiment:negative customer:yes|no\n\
+  *                                                    every mention\n\n\
+Queries with words are ranked by relevance (BM25); the others list the newest first. --collapse shows one \
+mention per near-duplicate cluster (same URL or nearly the same text) with the cluster's size."
+    )]
+    Search {
+        /// The query (quote it in the shell)
+        query: String,
+        /// Only this source (kind or configured id)
+        #[arg(long, value_name = "ID")]
+        source: Option<String>,
+        /// Only mentions published on or after this day (YYYY-MM-DD) or time (RFC 3339)
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Results to show
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        /// One result per near-duplicate cluster, with its size
+        #[arg(long)]
+        collapse: bool,
+        /// Order: by relevance or newest first [default: relevance for queries with words]
+        #[arg(long, value_enum, value_name = "ORDER")]
+        sort: Option<SortArg>,
+    },
+    /// Rebuild the search index from the store
+    Reindex,
     /// Score texts: one JSON object per text (sentiment, complaint, intent, cues)
     #[command(long_about = "Score texts with the local model: prints one JSON object per text with sentiment \
 (label and probabilities), complaint and buying-intent probabilities, whether each is flagged at its \
@@ -222,8 +301,29 @@ pub enum TaskArg {
     Intent,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    Relevance,
+    Newest,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Indexing throughput, index size and memory on generated mentions
+    Index {
+        /// Mentions to generate and index
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+    },
+    /// Search latency (p50, p99) of typical listening queries over generated mentions
+    Search {
+        /// Mentions to generate and index
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+        /// Runs of each query
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Texts per second through the encoder and heads, beside a bare ONNX Runtime session
     Classify {
         /// Texts to use: JSONL with a "text" field [default: the bundled sample posts]
@@ -281,6 +381,64 @@ pub enum ConnectorsCommand {
         /// Kind name, e.g. hackernews
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatchCommand {
+    /// Matches with their customer, author and state, most recently changed first
+    List {
+        /// Only matches in this state
+        #[arg(long, value_enum)]
+        state: Option<MatchStateArg>,
+        /// Matches to show
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Confirm a match the machine made or proposed
+    Confirm(MatchPair),
+    /// Say a mention's author is not this customer; never proposed again for the author
+    Reject(MatchPair),
+    /// Take back a confirmation, rejection or manual link; the machine re-evaluates
+    Undo(MatchPair),
+    /// Link a mention to a customer by hand
+    Link(MatchPair),
+    /// Precision and recall of automatic matching on a generated, labelled CRM and feed
+    #[command(long_about = "Generates a CRM and a feed of mentions whose true authors are known (look-alike \
+names, shared first names, customers who changed handles, a company domain shared by many customers, \
+webmail addresses, non-customers who resemble customers; the proportions are printed) from a seed, runs \
+the matcher on it and reports the precision of automatic matches, recall (correct automatic matches over \
+all mentions by customers), the proposals, and the share of wrong ones among them.")]
+    Eval {
+        /// Customers in the generated CRM
+        #[arg(long, default_value_t = 3000)]
+        customers: usize,
+        /// Mentions in the generated feed (half by customers)
+        #[arg(long, default_value_t = 30_000)]
+        mentions: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Also write the set to DIR as customers.csv and mentions.jsonl (each line names its
+        /// true author's CRM id), to run it through `hark import customers` and `hark ingest`
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+    },
+}
+
+/// A mention and a customer.
+#[derive(Debug, Args)]
+pub struct MatchPair {
+    /// Mention id (m_...)
+    pub mention: String,
+    /// Customer: hark id (c_...), CRM id or email
+    pub customer: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchStateArg {
+    Auto,
+    Proposed,
+    Confirmed,
+    Rejected,
 }
 
 #[derive(Debug, Subcommand)]

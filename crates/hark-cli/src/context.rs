@@ -7,6 +7,7 @@ use anyhow::Context;
 use hark_classifier::EncoderOptions;
 use hark_classifier::classifier::load_default;
 use hark_core::SystemClock;
+use hark_index::mentions::{CommitPolicy, IndexError, Indexer};
 use hark_pipeline::Pipeline;
 use hark_pipeline::classify::ClassifierWorker;
 use hark_store::Store;
@@ -33,9 +34,31 @@ impl AppContext {
             .with_context(|| format!("opening the data directory {}", self.global.data_dir.display()))
     }
 
-    /// The pipeline; with `classify`, the model is loaded and the classify stage attached.
+    /// Where the mention index lives.
+    pub fn index_dir(&self) -> std::path::PathBuf {
+        hark_index::mentions::index_dir(&self.global.data_dir)
+    }
+
+    /// The mention index's writer. `Ok(None)` when another hark process writes the index
+    /// (that process indexes what this one stores, in insertion order).
+    pub fn indexer(&self) -> anyhow::Result<Option<Arc<Indexer>>> {
+        match Indexer::open(&self.index_dir(), CommitPolicy::default()) {
+            Ok(indexer) => Ok(Some(Arc::new(indexer))),
+            Err(IndexError::Locked { path }) => {
+                tracing::warn!(path = %path.display(), "the index is written by another hark process; it will index these mentions");
+                Ok(None)
+            }
+            Err(err) => Err(anyhow::Error::new(err).context("opening the mention index (`hark reindex` rebuilds it)")),
+        }
+    }
+
+    /// The pipeline with the index stage; with `classify`, the model is loaded and the
+    /// classify stage attached.
     pub async fn pipeline(&self, classify: bool) -> anyhow::Result<Pipeline> {
-        let pipeline = Pipeline::new(self.store().await?, Arc::new(SystemClock));
+        let mut pipeline = Pipeline::new(self.store().await?, Arc::new(SystemClock));
+        if let Some(indexer) = self.indexer()? {
+            pipeline = pipeline.with_index(indexer);
+        }
         if !classify {
             return Ok(pipeline);
         }

@@ -5,8 +5,9 @@
 //! source and one ingested from a file take the same path. Today the path is: dedupe within
 //! the page → classify the mentions not stored yet (when a classifier is attached; it runs on
 //! its own thread, [`classify::ClassifierWorker`]) → persist the page, with signals, and the
-//! cursor in one transaction. Indexing, customer matching and routing join here, in that
-//! order, as they land.
+//! cursor in one transaction → match the new mentions' authors to customers and refresh
+//! their prospect records ([`matching::MatchingStage`]) → index what the store holds beyond
+//! the index (when attached, [`Pipeline::with_index`]). Routing joins here as it lands.
 //!
 //! The pipeline also keeps the run ledger: [`Pipeline::start_run`] and [`RunHandle::finish`]
 //! record how each pass over a source went, which is what coverage gaps are made of.
@@ -20,10 +21,13 @@ use hark_core::{Clock, Mention, MentionId, Run, RunOutcome};
 use hark_store::{Store, StoreError};
 
 use crate::classify::ClassifierWorker;
+use crate::matching::{MatchingError, MatchingStage};
 
 pub mod classify;
 pub mod crm_import;
+pub mod matching;
 pub mod mention_file;
+pub mod prospects;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -35,6 +39,20 @@ pub enum PipelineError {
     },
     #[error("classifying mentions: {0}")]
     Classify(String),
+    #[error("matching the authors of new mentions from source {source_id:?} to customers")]
+    Match {
+        source_id: String,
+        #[source]
+        source: MatchingError,
+    },
+    #[error(
+        "indexing new mentions from source {source_id:?} (they are saved; the next page or `hark reindex` indexes them)"
+    )]
+    Index {
+        source_id: String,
+        #[source]
+        source: hark_index::mentions::IndexError,
+    },
     #[error("recording a run of source {source_id:?}")]
     Ledger {
         source_id: String,
@@ -52,6 +70,9 @@ pub struct PageOutcome {
     pub intents: usize,
     /// Mentions already stored, or repeated within the page.
     pub duplicates: usize,
+    /// Of the duplicates: posts whose URL was already stored from another source kind, linked
+    /// to that mention instead of stored again.
+    pub linked: usize,
 }
 
 /// The stages, wired to a store and a clock.
@@ -60,11 +81,27 @@ pub struct Pipeline {
     store: Store,
     clock: Arc<dyn Clock>,
     classifier: Option<ClassifierWorker>,
+    matching: MatchingStage,
+    index: Option<Arc<hark_index::mentions::Indexer>>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, classifier: None }
+        Self { store, clock, classifier: None, matching: MatchingStage::default(), index: None }
+    }
+
+    /// Adds the index stage: after each page, the index catches up with the store (in
+    /// insertion order, customer links included), so new mentions are searchable within the
+    /// indexer's commit interval.
+    #[must_use]
+    pub fn with_index(mut self, indexer: Arc<hark_index::mentions::Indexer>) -> Self {
+        self.index = Some(indexer);
+        self
+    }
+
+    /// The index stage's writer, when attached.
+    pub fn indexer(&self) -> Option<&Arc<hark_index::mentions::Indexer>> {
+        self.index.as_ref()
     }
 
     /// Adds the classify stage: new mentions get their signals before they are saved.
@@ -72,6 +109,11 @@ impl Pipeline {
     pub fn with_classifier(mut self, worker: ClassifierWorker) -> Self {
         self.classifier = Some(worker);
         self
+    }
+
+    /// The classify stage's worker, when attached (its thresholds say what is flagged).
+    pub fn classifier(&self) -> Option<&ClassifierWorker> {
+        self.classifier.as_ref()
     }
 
     pub fn store(&self) -> &Store {
@@ -82,8 +124,14 @@ impl Pipeline {
         &self.clock
     }
 
+    /// The customer matching stage (also used after imports and for people's decisions).
+    pub fn matching(&self) -> &MatchingStage {
+        &self.matching
+    }
+
     /// Runs one page through every stage. The page and `cursor` are persisted together: if
-    /// this returns an error, neither was saved and the caller may retry the page.
+    /// this returns an error other than [`PipelineError::Match`], neither was saved and the
+    /// caller may retry the page.
     pub async fn process_page(
         &self,
         source_id: &str,
@@ -125,11 +173,31 @@ impl Pipeline {
             duplicates = saved.duplicates + repeated_in_page,
             "page saved"
         );
+        // Match stage: the authors of new mentions, over everything they wrote, and their
+        // prospect records. The page is saved by now: an error here is returned as
+        // `PipelineError::Match`, and the full re-match after the next customer import
+        // covers these mentions.
+        let inserted: HashSet<&MentionId> = saved.inserted.iter().collect();
+        let new_mentions: Vec<&Mention> = unique.iter().filter(|mention| inserted.contains(&mention.id)).collect();
+        self.matching
+            .after_save(&self.store, &new_mentions, self.clock.now())
+            .await
+            .map_err(|source| PipelineError::Match { source_id: source_id.to_owned(), source })?;
+        // Index stage, after matching so that customer links go in with the document. It
+        // follows the store's insertion order, so whatever an earlier failure left out is
+        // picked up here too.
+        if let Some(indexer) = &self.index {
+            indexer
+                .catch_up(&self.store, |_| {})
+                .await
+                .map_err(|source| PipelineError::Index { source_id: source_id.to_owned(), source })?;
+        }
         Ok(PageOutcome {
             new_mentions: saved.inserted,
             complaints,
             intents,
             duplicates: saved.duplicates + repeated_in_page,
+            linked: saved.linked,
         })
     }
 

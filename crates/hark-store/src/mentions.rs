@@ -19,6 +19,9 @@ pub struct SaveOutcome {
     pub inserted: Vec<MentionId>,
     /// Mentions that were already stored (or repeated within the page) and left as they were.
     pub duplicates: usize,
+    /// Of the duplicates: posts whose canonical URL was already stored from another source
+    /// kind, linked to that mention instead of stored again.
+    pub linked: usize,
 }
 
 fn compress(raw: &serde_json::Value) -> Vec<u8> {
@@ -61,6 +64,34 @@ impl Store {
             .map_err(query_error("reading the insertion sequence"))?;
         let mut outcome = SaveOutcome::default();
         for mention in mentions {
+            if let Some(url) = &mention.url {
+                let first: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM mentions WHERE url = ? AND source_kind <> ? ORDER BY inserted_seq LIMIT 1",
+                )
+                .bind(url)
+                .bind(mention.source_kind.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error("looking up a mention by URL"))?;
+                if let Some(first) = first {
+                    sqlx::query(
+                        "INSERT INTO mention_links (id, mention_id, source_kind, source_id, external_id, seen_at)
+                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(mention.id.as_str())
+                    .bind(&first)
+                    .bind(mention.source_kind.as_str())
+                    .bind(&mention.source_id)
+                    .bind(&mention.external_id)
+                    .bind(timestamp::encode(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error("linking a mention"))?;
+                    outcome.duplicates += 1;
+                    outcome.linked += 1;
+                    continue;
+                }
+            }
             let raw = mention.raw.as_ref().map(compress);
             let signals = mention
                 .signals
@@ -120,15 +151,18 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Which of `ids` are already stored.
+    /// Which of `ids` are already stored, or linked to a stored mention with the same URL.
     pub async fn stored_ids(&self, ids: &[MentionId]) -> Result<std::collections::HashSet<MentionId>> {
         let mut stored = std::collections::HashSet::new();
         for chunk in ids.chunks(500) {
             let placeholders = vec!["?"; chunk.len()].join(", ");
             // Only `?` placeholders are spliced in; every value is bound.
-            let sql = sqlx::AssertSqlSafe(format!("SELECT id FROM mentions WHERE id IN ({placeholders})"));
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM mentions WHERE id IN ({placeholders})
+                 UNION SELECT id FROM mention_links WHERE id IN ({placeholders})"
+            ));
             let mut query = sqlx::query_scalar::<_, String>(sql);
-            for id in chunk {
+            for id in chunk.iter().chain(chunk) {
                 query = query.bind(id.as_str());
             }
             let found = query.fetch_all(&self.pool).await.map_err(query_error("looking up stored mentions"))?;
@@ -180,7 +214,87 @@ impl Store {
     }
 }
 
-fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
+/// A stored mention with its place in insertion order and the customer its author is linked
+/// to (an automatic or confirmed match), for incremental consumers such as the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequencedMention {
+    pub seq: i64,
+    pub mention: Mention,
+    pub customer_id: Option<hark_core::CustomerId>,
+}
+
+impl Store {
+    /// Up to `limit` mentions stored after `after_seq`, in insertion order, without their raw
+    /// payloads. Callers page through with the last `seq` they saw.
+    pub async fn mentions_after(&self, after_seq: i64, limit: i64) -> Result<Vec<SequencedMention>> {
+        let sql = format!("{SEQUENCED_SELECT} WHERE m.inserted_seq > ? ORDER BY m.inserted_seq LIMIT ?");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("reading mentions in insertion order"))?;
+        rows.iter().map(sequenced_from_row).collect()
+    }
+
+    /// Up to `limit` mentions stored at or before `up_to_seq` whose customer link changed since
+    /// they were indexed (queued by triggers on `matches`).
+    pub async fn mentions_to_refresh(&self, up_to_seq: i64, limit: i64) -> Result<Vec<SequencedMention>> {
+        let sql = format!(
+            "{SEQUENCED_SELECT} JOIN index_refresh r ON r.mention_id = m.id
+             WHERE m.inserted_seq <= ? ORDER BY m.inserted_seq LIMIT ?"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(up_to_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("reading mentions to refresh in the index"))?;
+        rows.iter().map(sequenced_from_row).collect()
+    }
+
+    /// Takes `ids` off the index refresh queue (they were just indexed with their current link).
+    pub async fn clear_refresh(&self, ids: &[&MentionId]) -> Result<()> {
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            // Only `?` placeholders are spliced in; every value is bound.
+            let sql = sqlx::AssertSqlSafe(format!("DELETE FROM index_refresh WHERE mention_id IN ({placeholders})"));
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.execute(&self.pool).await.map_err(query_error("clearing the index refresh queue"))?;
+        }
+        Ok(())
+    }
+
+    /// The highest insertion sequence number stored (0 when there are no mentions).
+    pub async fn max_inserted_seq(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(inserted_seq), 0) FROM mentions")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error("reading the insertion sequence"))
+    }
+}
+
+/// A mention without its raw payload, with its insertion sequence and the customer its author
+/// is linked to (the most confident automatic or confirmed match).
+const SEQUENCED_SELECT: &str = "SELECT m.id, m.source_kind, m.source_id, m.external_id, m.url, m.author_handle,
+    m.author_name, m.author_email, m.author_profile_url, m.author_reach, m.title, m.text, m.lang, m.published_at,
+    m.fetched_at, m.thread_id, m.parent_id, m.score, m.replies, NULL AS raw_deflate, m.signals, m.inserted_seq,
+    (SELECT x.customer_id FROM matches x WHERE x.mention_id = m.id AND x.state IN ('auto', 'confirmed')
+     ORDER BY x.confidence DESC LIMIT 1) AS customer_id
+    FROM mentions m";
+
+fn sequenced_from_row(row: &SqliteRow) -> Result<SequencedMention> {
+    Ok(SequencedMention {
+        seq: row.get("inserted_seq"),
+        mention: mention_from_row(row)?,
+        customer_id: row.get::<Option<String>, _>("customer_id").map(hark_core::CustomerId::from_raw),
+    })
+}
+
+pub(crate) fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
     let kind: String = row.get("source_kind");
     let source_kind =
         SourceKind::parse(&kind).map_err(|err| StoreError::Corrupt { what: "mention", detail: err.to_string() })?;

@@ -5,7 +5,13 @@ use hark_core::{Mention, SourceKind};
 use hark_store::Store;
 
 fn mention(kind: &str, external_id: &str, url: &str) -> Mention {
-    let mut mention = Mention::new(SourceKind::parse(kind).unwrap(), kind, external_id, "Acme CRM is down again", Utc::now());
+    let mut mention = Mention::new(
+        SourceKind::parse(kind).expect("a valid kind"),
+        kind,
+        external_id,
+        "Acme CRM is down again",
+        Utc::now(),
+    );
     mention.url = Some(url.to_owned());
     mention
 }

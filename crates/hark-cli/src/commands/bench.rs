@@ -138,3 +138,159 @@ pub async fn classify(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `hark bench index` and `hark bench search`: what indexing generated mentions took.
+#[derive(Debug, Serialize)]
+struct IndexReport {
+    mentions: u64,
+    seconds: f64,
+    mentions_per_second: f64,
+    index_bytes: u64,
+    index_mb: f64,
+    peak_rss_mb: f64,
+    commit_interval_seconds: f64,
+    writer_memory_mb: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct QueryLatency {
+    query: String,
+    hits: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SearchReport {
+    index: IndexReport,
+    runs: usize,
+    queries: Vec<QueryLatency>,
+}
+
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| match entry.metadata() {
+                    Ok(meta) if meta.is_dir() => dir_size(&entry.path()),
+                    Ok(meta) => meta.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Indexes `count` generated mentions into a scratch index under the data dir, with the
+/// commit policy the pipeline uses (a commit at most every second).
+fn build_index(
+    context: &AppContext,
+    count: u64,
+) -> anyhow::Result<(hark_index::mentions::Indexer, IndexReport, PathBuf)> {
+    use hark_index::mentions::{CommitPolicy, Indexer};
+    let dir = context.global.data_dir.join("bench").join(format!("index-{}", std::process::id()));
+    let policy = CommitPolicy::default();
+    let indexer = Indexer::recreate(&dir, policy)?;
+    let bar = crate::output::count_progress(count, "indexing", context.show_progress());
+    let mut batch = Vec::with_capacity(2_000);
+    let mut generated = hark_index::synthetic::mentions(count, 42);
+    let mut seconds = 0.0;
+    loop {
+        batch.clear();
+        batch.extend(generated.by_ref().take(2_000));
+        if batch.is_empty() {
+            break;
+        }
+        // Generation is not indexing: only the indexer's time counts.
+        let start = Instant::now();
+        indexer.add(&batch)?;
+        seconds += start.elapsed().as_secs_f64();
+        bar.inc(batch.len() as u64);
+    }
+    let start = Instant::now();
+    indexer.commit()?;
+    seconds += start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let index_bytes = dir_size(&dir);
+    let report = IndexReport {
+        mentions: count,
+        seconds,
+        mentions_per_second: count as f64 / seconds.max(1e-9),
+        index_bytes,
+        index_mb: index_bytes as f64 / (1024.0 * 1024.0),
+        peak_rss_mb: peak_rss_mb(),
+        commit_interval_seconds: policy.interval.as_secs_f64(),
+        writer_memory_mb: policy.writer_memory >> 20,
+    };
+    Ok((indexer, report, dir))
+}
+
+fn print_index_report(report: &IndexReport) {
+    println!(
+        "indexed {} mentions in {:.1} s: {:.0} mentions/s; index {:.1} MiB on disk; peak resident memory {:.0} MiB",
+        report.mentions, report.seconds, report.mentions_per_second, report.index_mb, report.peak_rss_mb
+    );
+}
+
+pub async fn index(context: &AppContext, count: u64) -> anyhow::Result<ExitCode> {
+    let (indexer, report, dir) = build_index(context, count)?;
+    drop(indexer);
+    let _ = std::fs::remove_dir_all(&dir);
+    if context.global.json {
+        print_json(&report)?;
+    } else {
+        print_index_report(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+pub async fn search(context: &AppContext, count: u64, runs: usize) -> anyhow::Result<ExitCode> {
+    use hark_index::mentions::SearchOptions;
+    let (indexer, index_report, dir) = build_index(context, count)?;
+    let index = indexer.index().clone();
+    let mut queries = Vec::new();
+    for raw in hark_index::synthetic::QUERIES {
+        let options = SearchOptions::default();
+        // Warm-up: first-touch page faults of the memory-mapped files.
+        let parsed = hark_index::query::parse(raw)?;
+        let hits = index.search(&parsed, &options)?.total;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            let parsed = hark_index::query::parse(raw)?;
+            index.search(&parsed, &options)?;
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        queries.push(QueryLatency {
+            query: (*raw).to_owned(),
+            hits,
+            p50_ms: percentile(&times, 0.5),
+            p99_ms: percentile(&times, 0.99),
+        });
+    }
+    drop(indexer);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = SearchReport { index: index_report, runs, queries };
+    if context.global.json {
+        print_json(&report)?;
+    } else {
+        print_index_report(&report.index);
+        let rows: Vec<Vec<String>> = report
+            .queries
+            .iter()
+            .map(|q| vec![q.query.clone(), q.hits.to_string(), format!("{:.2}", q.p50_ms), format!("{:.2}", q.p99_ms)])
+            .collect();
+        crate::output::print_table(&["query", "matches", "p50 ms", "p99 ms"], &rows)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -26,6 +26,17 @@ struct ImportReport {
     created: usize,
     updated: usize,
     unchanged: usize,
+    /// Mentions matched after re-evaluating every author (absent when nothing changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rematched: Option<RematchReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct RematchReport {
+    mentions: usize,
+    auto: usize,
+    proposed: usize,
+    changed: usize,
 }
 
 pub async fn customers(
@@ -72,6 +83,14 @@ pub async fn customers(
         .apply_customer_import(&parsed.customers, &whoami(), &origin, dry_run, Utc::now())
         .await
         .context("writing customers (nothing was imported)")?;
+    // New or changed customers may be the authors of stored mentions, and matches to
+    // changed ones may no longer hold: re-evaluate every author (people's decisions stay).
+    let rematched = if dry_run || summary.created + summary.updated == 0 {
+        None
+    } else {
+        let stage = hark_pipeline::matching::MatchingStage::default();
+        Some(stage.rematch_all(&store, Utc::now()).await.context("re-matching mentions to the imported customers")?)
+    };
     store.close().await;
 
     let report = ImportReport {
@@ -82,6 +101,12 @@ pub async fn customers(
         created: summary.created,
         updated: summary.updated,
         unchanged: summary.unchanged,
+        rematched: rematched.map(|r| RematchReport {
+            mentions: r.mentions,
+            auto: r.auto,
+            proposed: r.proposed,
+            changed: r.changed,
+        }),
     };
     if context.global.json {
         print_json(&report)?;
@@ -91,11 +116,17 @@ pub async fn customers(
             "{verb} {} customers from {} ({} layout): {} created, {} updated, {} unchanged",
             report.rows, report.file, report.format, report.created, report.updated, report.unchanged
         );
+        if let Some(r) = &report.rematched {
+            println!(
+                "re-matched {} mentions: {} matched automatically, {} proposed, {} matches changed",
+                r.mentions, r.auto, r.proposed, r.changed
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// The local user, for the audit log.
-fn whoami() -> String {
+pub(crate) fn whoami() -> String {
     std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "cli".to_owned())
 }

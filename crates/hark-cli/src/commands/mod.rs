@@ -4,10 +4,16 @@ mod bench;
 mod classify;
 mod connectors;
 mod customers;
+mod demo;
 mod import;
 mod ingest;
 mod init;
+mod matches;
+mod prospects;
 mod pull;
+mod reindex;
+mod search;
+mod sources;
 mod status;
 mod train;
 
@@ -24,10 +30,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // `init` must work where no valid configuration exists yet.
         return init::run(&cli.global, force).await;
     }
+    if let Command::Demo { fresh, no_classify } = cli.command {
+        // The demo brings its own configuration: the user's hark.toml is not read.
+        return demo::run(cli.global, fresh, !no_classify).await;
+    }
     let context = AppContext::load(cli.global)?;
     match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Demo { .. } => unreachable!("handled above"),
         Command::Status => status::run(&context).await,
+        Command::Sources => sources::run(&context).await,
         Command::Ingest { file, source, batch_size, no_classify } => {
             ingest::run(&context, &file, source, batch_size as usize, !no_classify).await
         }
@@ -37,6 +48,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::customers(&context, &file, format, dry_run).await
         }
         Command::Customers(command) => customers::run(&context, command).await,
+        Command::Match(command) => matches::run(&context, command).await,
+        Command::Prospects { topic, limit, like_customers } => {
+            prospects::run(&context, topic.as_deref(), limit, like_customers).await
+        }
+        Command::Search { query, source, since, limit, collapse, sort } => {
+            search::run(&context, &query, search::Filters { source, since }, limit as usize, collapse, sort).await
+        }
+        Command::Reindex => reindex::run(&context).await,
+        Command::Bench(BenchCommand::Index { count }) => bench::index(&context, count).await,
+        Command::Bench(BenchCommand::Search { count, runs }) => bench::search(&context, count, runs).await,
         Command::Classify { texts, input } => classify::run(texts, input.as_deref()).await,
         Command::Train(args) => train::train(&context, args).await,
         Command::Eval { task, data, baseline, heads, int8 } => {

@@ -45,13 +45,8 @@ pub(crate) fn cases() -> Vec<Case> {
 const MOUNT: &str = "/mount";
 
 fn client(retries: u32) -> HttpClient {
-    HttpClient::new(HttpConfig {
-        max_retries: retries,
-        base_backoff: Duration::from_millis(10),
-        default_per_minute: std::num::NonZeroU32::new(60_000).expect("not zero"),
-        ..HttpConfig::default()
-    })
-    .expect("client")
+    HttpClient::new(HttpConfig { base_backoff: Duration::from_millis(10), ..crate::testing::config(retries) })
+        .expect("client")
 }
 
 /// Starts a server with the case's routes, `main` replacing the main route's replies.

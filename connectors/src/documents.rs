@@ -1,12 +1,42 @@
-//! What sources that poll documents (feeds, web pages) rather than search APIs share:
-//! conditional GET validators kept in the cursor, a bounded memory of the entries already
-//! returned, stable short fingerprints, and decoding bodies from the character set they
-//! declare.
+//! What sources that poll documents (feeds, web pages) rather than search APIs share: the
+//! configured document URLs, conditional GET validators kept in the cursor, a bounded memory
+//! of the entries already returned, stable short fingerprints, and decoding bodies from the
+//! character set they declare.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::contract::Settings;
+
+/// The URLs listed in the field `field` of `settings`, in order, each as written (made
+/// absolute: an entry starting with `/` is taken relative to `base_url`) and parsed. An error
+/// names the entry that is relative without a `base_url`, or not an http(s) URL.
+pub fn document_urls(settings: &Settings, field: &str) -> Result<Vec<(String, url::Url)>, String> {
+    let base = settings.base_url.as_deref().map(|base| base.trim_end_matches('/'));
+    let mut urls = Vec::new();
+    for (index, entry) in settings.strings(field).iter().enumerate() {
+        let entry = entry.trim();
+        let absolute = match (entry.starts_with('/'), base) {
+            (true, Some(base)) => format!("{base}{entry}"),
+            (true, None) => {
+                return Err(format!(
+                    "{}: {field}[{index}] {entry:?} is relative; set base_url or give a full URL",
+                    settings.id
+                ));
+            }
+            (false, _) => entry.to_owned(),
+        };
+        match url::Url::parse(&absolute) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {
+                urls.push((absolute, parsed));
+            }
+            _ => return Err(format!("{}: {field}[{index}] {entry:?} is not an http(s) URL", settings.id)),
+        }
+    }
+    Ok(urls)
+}
 
 /// A document's `ETag` and `Last-Modified`, sent back verbatim as `If-None-Match` and
 /// `If-Modified-Since` (some servers answer 304 only to the exact string they sent).
@@ -132,6 +162,18 @@ pub fn decode<'a>(body: &'a [u8], labels: &[Option<&str>]) -> (Cow<'a, str>, &'s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_urls_are_resolved_against_base_url_and_checked() {
+        let settings = Settings::new("s").with("feeds", serde_json::json!([" /feed ", "https://b.example/x"]));
+        let err = document_urls(&settings, "feeds").unwrap_err();
+        assert_eq!(err, "s: feeds[0] \"/feed\" is relative; set base_url or give a full URL");
+        let urls = document_urls(&settings.with_base_url("https://a.example/"), "feeds").unwrap();
+        let written: Vec<&str> = urls.iter().map(|(absolute, _)| absolute.as_str()).collect();
+        assert_eq!(written, ["https://a.example/feed", "https://b.example/x"]);
+        let ftp = Settings::new("s").with("pages", serde_json::json!(["ftp://c.example/"]));
+        assert_eq!(document_urls(&ftp, "pages").unwrap_err(), "s: pages[0] \"ftp://c.example/\" is not an http(s) URL");
+    }
 
     #[test]
     fn validators_round_trip_through_headers() {

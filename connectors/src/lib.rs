@@ -5,6 +5,8 @@
 //! wire types, `convert.rs` turning them into mentions, `tests.rs`). Adding a source touches its
 //! folder and one line of [`registry`]; a test fails if a folder is not registered.
 //!
+//! Each folder implements [`contract::Source`]; cursor pieces several sources share live in
+//! [`contract`], [`window`] (creation-time windows) and [`documents`] (feeds and pages).
 //! [`http`] is the one HTTP client (quota per host and credential, retries with jitter,
 //! `Retry-After`, auth errors, capped bodies). So far one source is here,
 //! Hacker News; `hark pull` drives it. Connectors must not touch the store, the index or the
@@ -22,7 +24,10 @@ pub mod mastodon;
 pub mod reddit;
 pub mod rss;
 pub mod stackexchange;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod web;
+pub mod window;
 
 pub use contract::{BoxFuture, Connector, ConnectorError, Page, Settings};
 

@@ -165,7 +165,7 @@ pub const QUERIES: &[&str] = &[
     "recommend* crm intent:>=0.6 -customer:yes",
     "acme ONEAR/3 support",
     "source:reddit sentiment:negative published:2025-06-01..2025-06-30",
-    "title:pricing type:post",
+    "title:alternative type:post",
     "*",
 ];
 

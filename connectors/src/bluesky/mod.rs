@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
+use crate::contract::{Connector, Named, Pass, Settings, Source, parse_cursor};
 use crate::http::{Fetched, HttpClient, HttpError};
 use crate::{ConnectorError, Fields, Kind, Page};
 use convert::{Context, SearchPage};
@@ -119,25 +119,7 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
     queries.extend(settings.strings("tags").iter().map(|tag| format!("#{}", tag.trim().trim_start_matches('#'))));
     let source = Bluesky::new(settings.base_url.as_deref(), &queries, credentials)
         .map_err(|err| format!("{}: {err}", settings.id))?;
-    Ok(Box::new(Configured { source, id: settings.id.clone() }))
-}
-
-/// A Bluesky source with its id, behind the [`Connector`] trait.
-#[derive(Debug)]
-struct Configured {
-    source: Bluesky,
-    id: String,
-}
-
-impl Connector for Configured {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.source.fetch(http, &self.id, cursor, now))
-    }
+    Ok(Named::boxed(&settings.id, source))
 }
 
 /// How the source logs in. `variable` names the environment variable the identity came from:
@@ -244,36 +226,10 @@ pub struct Bluesky {
     credentials: Option<Credentials>,
 }
 
-impl Bluesky {
-    /// A source searching `queries` (a tag is a query `#tag`) at `base_url`, or at the default
-    /// host for the credentials given.
-    pub fn new(base_url: Option<&str>, queries: &[String], credentials: Option<Credentials>) -> Result<Self, String> {
-        let default = if credentials.is_some() { DEFAULT_AUTH_BASE_URL } else { DEFAULT_BASE_URL };
-        let base_url = base_url.unwrap_or(default).trim().trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base_url).map_err(|err| format!("base_url {base_url:?}: {err}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(format!("base_url {base_url:?} must be an http(s) URL"));
-        }
-        let mut seen = HashSet::new();
-        let queries: Vec<String> = queries
-            .iter()
-            .map(|query| query.trim().to_owned())
-            .filter(|query| !query.is_empty() && query != "#" && seen.insert(query.clone()))
-            .collect();
-        if queries.is_empty() {
-            return Err("a bluesky source needs at least one query or tag".to_owned());
-        }
-        Ok(Self { base_url, queries, credentials })
-    }
-
+impl Source for Bluesky {
     /// One pass over every query: the new posts and the next cursor.
-    pub async fn fetch(
-        &self,
-        http: &HttpClient,
-        source_id: &str,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let Pass { http, source_id, now } = pass;
         let mut cursors: BTreeMap<String, QueryCursor> = parse_cursor(KIND.name, cursor)?;
         let mut parsed = HashMap::new();
         for (query, entry) in &cursors {
@@ -305,6 +261,29 @@ impl Bluesky {
         }
         page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));
         Ok(page)
+    }
+}
+
+impl Bluesky {
+    /// A source searching `queries` (a tag is a query `#tag`) at `base_url`, or at the default
+    /// host for the credentials given.
+    pub fn new(base_url: Option<&str>, queries: &[String], credentials: Option<Credentials>) -> Result<Self, String> {
+        let default = if credentials.is_some() { DEFAULT_AUTH_BASE_URL } else { DEFAULT_BASE_URL };
+        let base_url = base_url.unwrap_or(default).trim().trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base_url).map_err(|err| format!("base_url {base_url:?}: {err}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(format!("base_url {base_url:?} must be an http(s) URL"));
+        }
+        let mut seen = HashSet::new();
+        let queries: Vec<String> = queries
+            .iter()
+            .map(|query| query.trim().to_owned())
+            .filter(|query| !query.is_empty() && query != "#" && seen.insert(query.clone()))
+            .collect();
+        if queries.is_empty() {
+            return Err("a bluesky source needs at least one query or tag".to_owned());
+        }
+        Ok(Self { base_url, queries, credentials })
     }
 
     async fn search(

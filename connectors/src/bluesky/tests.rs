@@ -5,6 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::convert::{Context, expand_links, parse_search, permalink, xrpc_error};
+use crate::testing::Fixtures;
+
+const FIXTURES: Fixtures = Fixtures("bluesky");
 
 /// The conformance suite's view of Bluesky: one anonymous query, the recorded search.
 pub(crate) fn conformance_case() -> crate::conformance::Case {
@@ -15,24 +18,11 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
                 .with_base_url(base_url)
                 .with("queries", serde_json::json!(["redistricting"]))
         },
-        routes: || vec![("/xrpc/app.bsky.feed.searchPosts".to_owned(), vec![recorded("search_posts")])],
+        routes: || vec![("/xrpc/app.bsky.feed.searchPosts".to_owned(), vec![FIXTURES.reply("search_posts")])],
         root_routes: Vec::new,
         main_route: "/xrpc/app.bsky.feed.searchPosts",
         malformed_body: b"{\"posts\": {\"not\": \"a list\"}}",
     }
-}
-
-fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/bluesky").join(name)
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_path(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
-fn recorded(name: &str) -> hark_replay::Reply {
-    hark_replay::Reply::fixture(&fixture_path(name)).unwrap()
 }
 
 fn context() -> Context<'static> {
@@ -45,7 +35,7 @@ fn time(text: &str) -> DateTime<Utc> {
 
 #[test]
 fn recorded_search() {
-    let page = parse_search(&fixture("search_posts.json"), context()).unwrap();
+    let page = parse_search(&FIXTURES.read("search_posts.json"), context()).unwrap();
     assert_eq!((page.posts.len(), page.skipped, page.cursor.as_deref()), (25, 0, Some("25")));
     let first = &page.posts[0];
     let mention = &first.mention;
@@ -93,7 +83,7 @@ fn recorded_search() {
 
 #[test]
 fn recorded_hashtag_searches_and_last_page() {
-    let hashtag = parse_search(&fixture("search_posts_hashtag.json"), context()).unwrap();
+    let hashtag = parse_search(&FIXTURES.read("search_posts_hashtag.json"), context()).unwrap();
     assert_eq!((hashtag.posts.len(), hashtag.skipped, hashtag.cursor.as_deref()), (100, 0, Some("100")));
     // Times with offsets (`-05:00`) order with the others once parsed: the page is newest first.
     assert!(hashtag.times.windows(2).all(|pair| pair[0] >= pair[1]));
@@ -103,10 +93,10 @@ fn recorded_hashtag_searches_and_last_page() {
     let langs: std::collections::BTreeSet<_> = hashtag.posts.iter().filter_map(|p| p.mention.lang.clone()).collect();
     assert!(langs.contains("en") && langs.contains("es") && langs.contains("pt"), "{langs:?}");
 
-    let old = parse_search(&fixture("search_posts_hitstotal_2024.json"), context()).unwrap();
+    let old = parse_search(&FIXTURES.read("search_posts_hitstotal_2024.json"), context()).unwrap();
     assert_eq!((old.posts.len(), old.cursor.as_deref()), (98, Some("100")));
 
-    let last = parse_search(&fixture("search_posts_last_page.json"), context()).unwrap();
+    let last = parse_search(&FIXTURES.read("search_posts_last_page.json"), context()).unwrap();
     assert_eq!((last.posts.len(), last.cursor), (1, None));
     assert_eq!(last.posts[0].mention.author.handle.as_deref(), Some("jbgruber.bsky.social"));
 }
@@ -114,12 +104,12 @@ fn recorded_hashtag_searches_and_last_page() {
 #[test]
 fn other_responses_are_malformed_or_explained() {
     // An author feed is not a search response.
-    let err = parse_search(&fixture("author_feed.json"), context()).unwrap_err();
+    let err = parse_search(&FIXTURES.read("author_feed.json"), context()).unwrap_err();
     assert!(matches!(err, crate::ConnectorError::Malformed { .. }), "{err}");
-    let err = parse_search(&fixture("error_400_invalid_request.json"), context()).unwrap_err();
+    let err = parse_search(&FIXTURES.read("error_400_invalid_request.json"), context()).unwrap_err();
     assert!(err.to_string().contains("InvalidRequest: Invalid app.bsky.feed.post record"), "{err}");
     assert_eq!(
-        xrpc_error(&fixture("error_401_create_session.json")).as_deref(),
+        xrpc_error(&FIXTURES.read("error_401_create_session.json")).as_deref(),
         Some("AuthenticationRequired: Invalid identifier or password")
     );
     assert_eq!(xrpc_error(b"<html>forbidden</html>"), None);
@@ -214,7 +204,7 @@ fn posts_without_text_use_alt_texts_or_are_skipped() {
 
 #[test]
 fn ids_are_stable_across_parses() {
-    let body = fixture("search_posts_hashtag.json");
+    let body = FIXTURES.read("search_posts_hashtag.json");
     let a = parse_search(&body, context()).unwrap();
     let b = parse_search(&body, Context { source_id: "another-name", fetched_at: Utc::now() }).unwrap();
     let ids = |page: &super::convert::SearchPage| page.posts.iter().map(|p| p.mention.id.clone()).collect::<Vec<_>>();
@@ -224,7 +214,7 @@ fn ids_are_stable_across_parses() {
 #[test]
 fn hostile_variants_never_panic() {
     for name in ["search_posts.json", "search_posts_hashtag.json", "search_posts_last_page.json"] {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         for cut in (0..body.len()).step_by(499) {
             let _ = parse_search(&body[..cut], context());
         }
@@ -266,7 +256,7 @@ fn hostile_variants_never_panic() {
 
 mod cursor {
     use super::super::{Parsed, QueryCursor, advance};
-    use super::{context, fixture, parse_search, time};
+    use super::{FIXTURES, context, parse_search, time};
 
     fn parsed(cursor: &QueryCursor) -> Parsed {
         cursor.parse("test").unwrap()
@@ -274,7 +264,7 @@ mod cursor {
 
     #[test]
     fn a_post_indexed_late_within_the_overlap_is_taken_once() {
-        let page = parse_search(&fixture("search_posts.json"), context()).unwrap();
+        let page = parse_search(&FIXTURES.read("search_posts.json"), context()).unwrap();
         let (first, cursor) = advance(&parsed(&QueryCursor::default()), page.clone(), true);
         assert_eq!(first.len(), 25);
         assert_eq!(cursor.since.as_deref(), Some("2025-05-19T17:10:09.561858Z"));
@@ -297,7 +287,7 @@ mod cursor {
 
     #[test]
     fn posts_older_than_the_overlap_are_not_taken() {
-        let page = parse_search(&fixture("search_posts.json"), context()).unwrap();
+        let page = parse_search(&FIXTURES.read("search_posts.json"), context()).unwrap();
         let cursor = QueryCursor { since: Some("2025-05-19T17:30:00Z".to_owned()), ..QueryCursor::default() };
         let (taken, next) = advance(&parsed(&cursor), page, true);
         assert!(taken.is_empty(), "the newest post is 20 minutes below the mark");
@@ -324,18 +314,13 @@ mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
     use super::super::{Bluesky, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, KIND};
-    use super::recorded;
-    use crate::http::{HttpClient, HttpConfig};
+    use super::FIXTURES;
+    use crate::contract::Source;
+    use crate::testing::{client, header, pass};
     use crate::{ConnectorError, Settings};
 
     const SEARCH: &str = "/xrpc/app.bsky.feed.searchPosts";
     const LOGIN: &str = "/xrpc/com.atproto.server.createSession";
-
-    fn client() -> HttpClient {
-        // Spaced as the conformance suite's client: loopback needs no politeness.
-        let per_minute = std::num::NonZeroU32::new(60_000).unwrap();
-        HttpClient::new(HttpConfig { max_retries: 0, default_per_minute: per_minute, ..HttpConfig::default() }).unwrap()
-    }
 
     fn password() -> Credentials {
         Credentials::Password {
@@ -354,29 +339,26 @@ mod fetch {
         )
     }
 
-    fn authorization(request: &hark_replay::Recorded) -> Option<&str> {
-        request.headers.iter().find(|(name, _)| name == "authorization").map(|(_, value)| value.as_str())
-    }
-
     #[tokio::test]
     async fn anonymous_cursor_round_trip_without_repeats_and_base_url_honoured() {
-        let server =
-            ReplayServer::start(vec![(&format!("/proxy{SEARCH}"), vec![recorded("search_posts")])]).await.unwrap();
+        let server = ReplayServer::start(vec![(&format!("/proxy{SEARCH}"), vec![FIXTURES.reply("search_posts")])])
+            .await
+            .unwrap();
         let source = Bluesky::new(
             Some(&format!("{}/proxy/", server.base_url())),
             &["redistricting".to_owned(), "#rstats".to_owned()],
             None,
         )
         .unwrap();
-        let http = client();
-        let first = source.fetch(&http, "b", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let first = source.fetch(pass(&http, "b"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 25, "the second query finds the same posts: taken once");
         let requests = server.requests();
         assert_eq!(requests[0].target, format!("/proxy{SEARCH}?q=redistricting&sort=latest&limit=100"));
         assert_eq!(requests[1].target, format!("/proxy{SEARCH}?q=%23rstats&sort=latest&limit=100"));
-        assert!(authorization(&requests[0]).is_none());
+        assert!(header(&requests[0], "authorization").is_none());
         for _ in 0..2 {
-            let again = source.fetch(&http, "b", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+            let again = source.fetch(pass(&http, "b"), first.next_cursor.as_deref()).await.unwrap();
             assert!(again.mentions.is_empty() && !again.more);
         }
         // Anonymous requests never carry a cursor (the AppView refuses them).
@@ -397,39 +379,45 @@ mod fetch {
     async fn a_window_is_walked_with_the_api_cursor_when_logged_in() {
         let server = ReplayServer::start(vec![
             (LOGIN, vec![session("jwt-walk")]),
-            (SEARCH, vec![recorded("search_posts"), recorded("search_posts"), recorded("search_posts_last_page")]),
+            (
+                SEARCH,
+                vec![
+                    FIXTURES.reply("search_posts"),
+                    FIXTURES.reply("search_posts"),
+                    FIXTURES.reply("search_posts_last_page"),
+                ],
+            ),
         ])
         .await
         .unwrap();
         let source = Bluesky::new(Some(server.base_url()), &["redistricting".to_owned()], Some(password())).unwrap();
-        let http = client();
+        let http = client(0);
         // Polled last a day earlier: the first page is all new and has a cursor.
         let cursor = r#"{"redistricting": {"since": "2025-05-18T00:00:00Z"}}"#;
-        let first = source.fetch(&http, "b", Some(cursor), chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "b"), Some(cursor)).await.unwrap();
         assert_eq!(first.mentions.len(), 25);
         assert!(first.more);
         assert_eq!(first.requests, 2, "a login and a search");
         // The next page repeats the first (new posts pushed it down): nothing is taken twice,
         // and the walk ends.
-        let second = source.fetch(&http, "b", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "b"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty() && !second.more);
         let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
         assert_eq!(targets[0], LOGIN);
         let login = &server.requests()[0];
-        let header = |name: &str| login.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-        assert_eq!(header("content-type").as_deref(), Some("application/json"));
+        assert_eq!(header(login, "content-type"), Some("application/json"));
         let length = r#"{"identifier":"acme.bsky.social","password":"app-pass-s3cret"}"#.len().to_string();
-        assert_eq!(header("content-length"), Some(length), "the JSON body is sent");
-        assert!(authorization(login).is_none());
+        assert_eq!(header(login, "content-length"), Some(length.as_str()), "the JSON body is sent");
+        assert!(header(login, "authorization").is_none());
         assert!(!targets[1].contains("cursor="));
         assert!(targets[2].ends_with("&cursor=25"), "{}", targets[2]);
         assert_eq!(targets.iter().filter(|t| *t == LOGIN).count(), 1, "the session is reused");
         for request in server.requests().iter().skip(1) {
-            assert_eq!(authorization(request), Some("Bearer jwt-walk"));
+            assert_eq!(header(request, "authorization"), Some("Bearer jwt-walk"));
         }
         let next: serde_json::Value = serde_json::from_str(second.next_cursor.as_deref().unwrap()).unwrap();
         assert_eq!(next["redistricting"]["since"], "2025-05-19T17:10:09.561858Z");
-        let third = source.fetch(&http, "b", second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = source.fetch(pass(&http, "b"), second.next_cursor.as_deref()).await.unwrap();
         assert!(third.mentions.is_empty() && !third.more);
         assert!(!server.requests()[3].target.contains("cursor="));
     }
@@ -438,18 +426,22 @@ mod fetch {
     async fn the_walk_goes_on_to_the_last_page() {
         let server = ReplayServer::start(vec![(
             SEARCH,
-            vec![recorded("search_posts_hashtag"), recorded("search_posts"), recorded("search_posts_last_page")],
+            vec![
+                FIXTURES.reply("search_posts_hashtag"),
+                FIXTURES.reply("search_posts"),
+                FIXTURES.reply("search_posts_last_page"),
+            ],
         )])
         .await
         .unwrap();
         let token = Credentials::Token { variable: "HARK_BSKY_TOKEN".to_owned(), token: "tok-s3cret".to_owned() };
         let source = Bluesky::new(Some(server.base_url()), &["x".to_owned()], Some(token)).unwrap();
-        let http = client();
+        let http = client(0);
         let mut cursor = Some(r#"{"x": {"since": "2024-01-01T00:00:00Z"}}"#.to_owned());
         let mut counts = Vec::new();
         let mut ids = std::collections::HashSet::new();
         for _ in 0..4 {
-            let page = source.fetch(&http, "b", cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+            let page = source.fetch(pass(&http, "b"), cursor.as_deref()).await.unwrap();
             counts.push((page.mentions.len(), page.more));
             ids.extend(page.mentions.into_iter().map(|m| m.external_id));
             cursor = page.next_cursor;
@@ -462,7 +454,7 @@ mod fetch {
         assert!(!targets[3].contains("cursor="));
         let next: serde_json::Value = serde_json::from_str(cursor.as_deref().unwrap()).unwrap();
         assert_eq!(next["x"]["since"], "2025-07-04T08:28:35.629Z", "the window's newest post");
-        assert_eq!(authorization(&server.requests()[0]), Some("Bearer tok-s3cret"));
+        assert_eq!(header(&server.requests()[0], "authorization"), Some("Bearer tok-s3cret"));
     }
 
     #[tokio::test]
@@ -470,27 +462,27 @@ mod fetch {
         let expired = Reply::new(400, r#"{"error": "ExpiredToken", "message": "Token has expired"}"#);
         let server = ReplayServer::start(vec![
             (LOGIN, vec![session("jwt-1"), session("jwt-2")]),
-            (SEARCH, vec![recorded("search_posts"), expired, recorded("search_posts")]),
+            (SEARCH, vec![FIXTURES.reply("search_posts"), expired, FIXTURES.reply("search_posts")]),
         ])
         .await
         .unwrap();
         let source = Bluesky::new(Some(server.base_url()), &["x".to_owned()], Some(password())).unwrap();
-        let first = source.fetch(&client(), "b", None, chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&client(0), "b"), None).await.unwrap();
         // A later pass reuses jwt-1, finds it expired, logs in again and repeats the search.
-        let second = source.fetch(&client(), "b", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&client(0), "b"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty());
         let requests = server.requests();
         let targets: Vec<&str> = requests.iter().map(|r| r.target.split('?').next().unwrap()).collect();
         assert_eq!(targets, [LOGIN, SEARCH, SEARCH, LOGIN, SEARCH]);
-        assert_eq!(authorization(&requests[2]), Some("Bearer jwt-1"));
-        assert_eq!(authorization(&requests[4]), Some("Bearer jwt-2"));
+        assert_eq!(header(&requests[2], "authorization"), Some("Bearer jwt-1"));
+        assert_eq!(header(&requests[4], "authorization"), Some("Bearer jwt-2"));
     }
 
     #[tokio::test]
     async fn errors_are_clear_and_never_show_secrets() {
         let server = ReplayServer::start(vec![
-            (&format!("/refused{LOGIN}"), vec![recorded("error_401_create_session")]),
-            (&format!("/bad-query{SEARCH}"), vec![recorded("error_400_invalid_request")]),
+            (&format!("/refused{LOGIN}"), vec![FIXTURES.reply("error_401_create_session")]),
+            (&format!("/bad-query{SEARCH}"), vec![FIXTURES.reply("error_400_invalid_request")]),
             (
                 &format!("/echo{SEARCH}"),
                 vec![Reply::new(400, r#"{"error": "BadQueryString", "message": "bad token tok-s3cret"}"#)],
@@ -500,7 +492,7 @@ mod fetch {
                 vec![Reply::new(403, "<html>Request forbidden by administrative rules.</html>")],
             ),
             (&format!("/garbage{LOGIN}"), vec![Reply::new(200, "{\"accessJwt\": 5}")]),
-            (&format!("/cut{SEARCH}"), vec![recorded("search_posts").truncated(1000)]),
+            (&format!("/cut{SEARCH}"), vec![FIXTURES.reply("search_posts").truncated(1000)]),
             (&format!("/limited{SEARCH}"), vec![Reply::new(429, "").header("Retry-After", "120")]),
         ])
         .await
@@ -510,7 +502,7 @@ mod fetch {
         };
         let token =
             || Some(Credentials::Token { variable: "HARK_BSKY_TOKEN".to_owned(), token: "tok-s3cret".to_owned() });
-        let fetch = |source: Bluesky| async move { source.fetch(&client(), "b", None, chrono::Utc::now()).await };
+        let fetch = |source: Bluesky| async move { source.fetch(pass(&client(0), "b"), None).await };
 
         let refused = fetch(at("/refused", Some(password()))).await.unwrap_err();
         assert!(matches!(refused, ConnectorError::Auth { status: 401, .. }), "{refused:?}");
@@ -535,7 +527,7 @@ mod fetch {
             r#"{"acme": {"since": "soon"}}"#,
             r#"{"acme": {"since": "2025-01-01T00:00:00Z", "paging": {"cursor": "1", "top": "x", "low": "y", "low_seen": [], "pages": 1}}}"#,
         ] {
-            let result = at("/cut", None).fetch(&client(), "b", Some(bad), chrono::Utc::now()).await;
+            let result = at("/cut", None).fetch(pass(&client(0), "b"), Some(bad)).await;
             assert!(matches!(result, Err(ConnectorError::Cursor { .. })), "{bad}: {result:?}");
         }
     }

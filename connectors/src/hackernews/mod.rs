@@ -26,8 +26,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings};
+use crate::contract::{Connector, Named, Pass, Settings, Source};
 use crate::http::HttpClient;
+use crate::window::Window;
 use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
@@ -49,24 +50,7 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
         (None, None) => Some(firebase::DEFAULT_BASE_URL.to_owned()),
         (None, Some(_)) => None,
     };
-    Ok(Box::new(Configured { source, id: settings.id.clone() }))
-}
-
-/// A Hacker News source with its id, behind the [`Connector`] trait.
-struct Configured {
-    source: HackerNews,
-    id: String,
-}
-
-impl Connector for Configured {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.source.fetch(http, &self.id, cursor, now))
-    }
+    Ok(Named::boxed(&settings.id, source))
 }
 
 /// The default address of the API; `base_url` overrides it.
@@ -102,43 +86,19 @@ enum StoredCursor {
     QueriesOnly(BTreeMap<String, QueryCursor>),
 }
 
-/// Per query: the newest `created_at_i` seen and the ids seen at that second (the window is
-/// re-queried inclusively, so those are skipped, not repeated). While a window holds more
-/// than one page, `paging` walks it page by page (newest first) before `since` advances, so a
-/// burst of posts between two polls is read whole, not just its newest page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct QueryCursor {
-    since: i64,
-    seen: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    paging: Option<Paging>,
-}
+/// Per query: the newest `created_at_i` taken and the ids taken at that second (the window
+/// is re-queried inclusively, so those are skipped, not repeated). While a window holds more
+/// than one page, `paging` walks it page by page (newest first, pages numbered from 0) before
+/// `since` advances, so a burst of posts between two polls is read whole, not just its newest
+/// page.
+type QueryCursor = Window<String>;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Paging {
-    /// The next page to ask for.
-    page: u32,
-    /// The window's newest second and the ids there: where `since` goes once paging ends.
-    top: i64,
-    top_seen: Vec<String>,
-}
-
-impl HackerNews {
-    pub fn new(base_url: Option<&str>, queries: Vec<String>) -> Self {
-        let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
-        Self { base_url, queries, fallback: None }
-    }
-
+impl Source for HackerNews {
     /// One pass over every query: the new stories and comments and the next cursor. When
     /// Algolia fails (server errors, garbage, rate limits) and the fallback is on, the pass
     /// walks the Firebase API instead, leaving the Algolia cursors where they were.
-    pub async fn fetch(
-        &self,
-        http: &HttpClient,
-        source_id: &str,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let Pass { http, source_id, now } = pass;
         let mut state = match cursor {
             Some(raw) => match serde_json::from_str::<StoredCursor>(raw) {
                 Ok(StoredCursor::Current(state)) => state,
@@ -175,6 +135,13 @@ impl HackerNews {
         page.next_cursor = Some(serde_json::to_string(&state).expect("cursors serialise"));
         Ok(page)
     }
+}
+
+impl HackerNews {
+    pub fn new(base_url: Option<&str>, queries: Vec<String>) -> Self {
+        let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
+        Self { base_url, queries, fallback: None }
+    }
 
     /// One Algolia search per query; the page and the queries' next cursors.
     async fn search(
@@ -203,44 +170,30 @@ impl HackerNews {
                 .map_err(|err| ConnectorError::Http { source_kind: KIND.name, detail: err.to_string() })?;
             let fetched =
                 http.get(url.as_str(), None, &[]).await.map_err(|err| ConnectorError::from_http(KIND.name, err))?;
-            page.requests += fetched.attempts;
-            page.waited += fetched.waited;
+            page.count(&fetched);
             let found = convert::parse_search(&fetched.body, source_id, now)?;
             page.skipped += found.skipped;
 
-            // The newest second of this response and the ids there.
-            let mut top = paging.as_ref().map_or(i64::MIN, |p| p.top);
-            let mut top_seen = paging.as_ref().map_or_else(Vec::new, |p| p.top_seen.clone());
+            // The cursor so far; on a query's first pass, from the beginning of time.
+            let first = previous.is_none();
+            let window = previous.unwrap_or(QueryCursor { since: i64::MIN, seen: Vec::new(), paging: None });
+            let mut newest = window.newest_from(i64::MIN);
             for mention in found.mentions {
                 let at = mention.published_at.map_or(0, |at| at.timestamp());
-                let repeated = previous
-                    .as_ref()
-                    .is_some_and(|p| at < p.since || (at == p.since && p.seen.contains(&mention.external_id)));
-                if at > top {
-                    top = at;
-                    top_seen.clear();
-                }
-                if at == top && !top_seen.contains(&mention.external_id) {
-                    top_seen.push(mention.external_id.clone());
-                }
+                let repeated = !first && window.taken(at, &mention.external_id);
+                newest.see(at, &mention.external_id);
                 if !repeated {
                     page.mentions.push(mention);
                 }
             }
-            let (since, seen) = previous.as_ref().map_or((i64::MIN, Vec::new()), |p| (p.since, p.seen.clone()));
             let next = if found.more {
                 page.more = true;
-                let next_page = paging.as_ref().map_or(1, |p| p.page + 1);
-                QueryCursor { since, seen, paging: Some(Paging { page: next_page, top, top_seen }) }
-            } else if top >= since && top != i64::MIN {
-                let seen = if top == since {
-                    seen.into_iter().chain(top_seen).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
-                } else {
-                    top_seen
-                };
-                QueryCursor { since: top, seen, paging: None }
+                window.walking(paging.as_ref().map_or(1, |p| p.page + 1), newest)
+            } else if newest.at == i64::MIN {
+                // Nothing in the window: the cursor stays (nowhere yet, on a first pass).
+                if first { QueryCursor::default() } else { QueryCursor { paging: None, ..window } }
             } else {
-                previous.clone().map(|p| QueryCursor { paging: None, ..p }).unwrap_or_default()
+                window.closed(newest)
             };
             cursors.insert(query.clone(), next);
         }

@@ -4,6 +4,14 @@
 use chrono::Utc;
 
 use super::convert::parse_search;
+use crate::testing::Fixtures;
+
+const FIXTURES: Fixtures = Fixtures("hackernews");
+
+/// The recorded comment search, as the last page of its window.
+fn last_comments_page() -> hark_replay::Reply {
+    FIXTURES.edited("algolia_search_by_date_comments", |body| body["nbPages"] = serde_json::json!(1))
+}
 
 /// The conformance suite's view of Hacker News: one query, the recorded comment search as
 /// the last page of its window.
@@ -13,29 +21,16 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
         settings: |base_url| {
             crate::Settings::new("hn").with_base_url(base_url).with("queries", serde_json::json!(["acme crm"]))
         },
-        routes: || {
-            let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/fixtures/hackernews/algolia_search_by_date_comments");
-            let mut reply = hark_replay::Reply::fixture(&base).unwrap();
-            let mut body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-            body["nbPages"] = serde_json::json!(1);
-            reply.body = serde_json::to_vec(&body).unwrap();
-            vec![("/api/v1/search_by_date".to_owned(), vec![reply])]
-        },
+        routes: || vec![("/api/v1/search_by_date".to_owned(), vec![last_comments_page()])],
         root_routes: Vec::new,
         main_route: "/api/v1/search_by_date",
         malformed_body: b"{\"hits\": 42}",
     }
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
 #[test]
 fn recorded_story_searches() {
-    let page = parse_search(&fixture("algolia_search_by_date_stories.json"), "hn", Utc::now()).unwrap();
+    let page = parse_search(&FIXTURES.read("algolia_search_by_date_stories.json"), "hn", Utc::now()).unwrap();
     assert_eq!(page.mentions.len(), 5);
     assert_eq!(page.skipped, 0);
     assert!(page.more, "200 pages recorded");
@@ -51,13 +46,13 @@ fn recorded_story_searches() {
     let newest = page.mentions.iter().filter_map(|m| m.published_at).max().unwrap().timestamp();
     assert_eq!(page.newest, Some(newest));
 
-    let latest = parse_search(&fixture("algolia_search_by_date_latest_stories.json"), "hn", Utc::now()).unwrap();
+    let latest = parse_search(&FIXTURES.read("algolia_search_by_date_latest_stories.json"), "hn", Utc::now()).unwrap();
     assert_eq!(latest.mentions.len(), 3);
 }
 
 #[test]
 fn recorded_comment_search() {
-    let page = parse_search(&fixture("algolia_search_by_date_comments.json"), "hn", Utc::now()).unwrap();
+    let page = parse_search(&FIXTURES.read("algolia_search_by_date_comments.json"), "hn", Utc::now()).unwrap();
     assert_eq!(page.mentions.len(), 5);
     let comment = &page.mentions[0];
     assert_eq!(comment.external_id, "47024583");
@@ -71,7 +66,7 @@ fn recorded_comment_search() {
 
 #[test]
 fn ids_are_stable_across_parses() {
-    let body = fixture("algolia_search_by_date_comments.json");
+    let body = FIXTURES.read("algolia_search_by_date_comments.json");
     let a = parse_search(&body, "hn", Utc::now()).unwrap();
     let b = parse_search(&body, "another-name", Utc::now()).unwrap();
     let ids = |page: &super::convert::SearchPage| page.mentions.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
@@ -85,7 +80,7 @@ fn hostile_variants_never_panic() {
         "algolia_search_by_date_comments.json",
         "algolia_search_by_date_latest_stories.json",
     ] {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         // Truncated at every 97th byte: an error, or a page, never a panic.
         for cut in (0..body.len()).step_by(97) {
             let _ = parse_search(&body[..cut], "hn", Utc::now());
@@ -120,29 +115,17 @@ mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
     use super::super::HackerNews;
+    use super::{FIXTURES, last_comments_page};
     use crate::ConnectorError;
-    use crate::http::{HttpClient, HttpConfig};
-
-    fn recorded(name: &str) -> Reply {
-        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name);
-        Reply::fixture(&base).unwrap()
-    }
-
-    fn client() -> HttpClient {
-        HttpClient::new(HttpConfig { max_retries: 0, ..HttpConfig::default() }).unwrap()
-    }
+    use crate::contract::Source;
+    use crate::testing::{client, pass};
 
     #[tokio::test]
     async fn cursor_round_trip_without_repeats_and_base_url_honoured() {
-        // The recorded response, as the last page of its window.
-        let mut comments = recorded("algolia_search_by_date_comments");
-        let mut body: serde_json::Value = serde_json::from_slice(&comments.body).unwrap();
-        body["nbPages"] = serde_json::json!(1);
-        comments.body = serde_json::to_vec(&body).unwrap();
-        let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![comments])]).await.unwrap();
+        let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![last_comments_page()])]).await.unwrap();
         let source = HackerNews::new(Some(server.base_url()), vec!["acme crm".to_owned()]);
-        let http = client();
-        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let first = source.fetch(pass(&http, "hn"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 5);
         let requests = server.requests();
         assert!(
@@ -153,7 +136,7 @@ mod fetch {
         assert!(!requests[0].target.contains("numericFilters"));
 
         // The same window again (Algolia's filter is inclusive): nothing is repeated.
-        let second = source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "hn"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty(), "{:?}", second.mentions.iter().map(|m| &m.external_id).collect::<Vec<_>>());
         let newest = first.mentions.iter().filter_map(|m| m.published_at).max().unwrap().timestamp();
         assert!(
@@ -168,32 +151,31 @@ mod fetch {
     async fn a_window_of_several_pages_is_read_page_by_page() {
         // The recorded stories say page 0 of 200: the connector asks for page 1 next, within the
         // same window, and reports that more is waiting.
-        let stories = recorded("algolia_search_by_date_stories");
+        let stories = FIXTURES.reply("algolia_search_by_date_stories");
         let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![stories])]).await.unwrap();
         let source = HackerNews::new(Some(server.base_url()), vec!["dropbox".to_owned()]);
-        let http = client();
-        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let first = source.fetch(pass(&http, "hn"), None).await.unwrap();
         assert!(first.more);
-        source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        source.fetch(pass(&http, "hn"), first.next_cursor.as_deref()).await.unwrap();
         assert!(server.requests()[1].target.contains("&page=1"), "{}", server.requests()[1].target);
     }
 
     #[tokio::test]
     async fn the_window_closes_at_its_newest_post_once_the_last_page_is_read() {
-        let first_page = recorded("algolia_search_by_date_stories");
-        let mut last_page = first_page.clone();
-        let mut body: serde_json::Value = serde_json::from_slice(&last_page.body).unwrap();
-        body["page"] = serde_json::json!(1);
-        body["nbPages"] = serde_json::json!(2);
-        last_page.body = serde_json::to_vec(&body).unwrap();
+        let first_page = FIXTURES.reply("algolia_search_by_date_stories");
+        let last_page = FIXTURES.edited("algolia_search_by_date_stories", |body| {
+            body["page"] = serde_json::json!(1);
+            body["nbPages"] = serde_json::json!(2);
+        });
         let server = ReplayServer::start(vec![("/api/v1/search_by_date", vec![first_page, last_page])]).await.unwrap();
         let source = HackerNews::new(Some(server.base_url()), vec!["dropbox".to_owned()]);
-        let http = client();
-        let first = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let first = source.fetch(pass(&http, "hn"), None).await.unwrap();
         let newest = first.mentions.iter().filter_map(|m| m.published_at).max().unwrap().timestamp();
-        let second = source.fetch(&http, "hn", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "hn"), first.next_cursor.as_deref()).await.unwrap();
         assert!(!second.more);
-        source.fetch(&http, "hn", second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        source.fetch(pass(&http, "hn"), second.next_cursor.as_deref()).await.unwrap();
         let third = &server.requests()[2].target;
         assert!(third.contains(&format!("created_at_i%3E%3D{newest}")) && !third.contains("page="), "{third}");
     }
@@ -202,7 +184,7 @@ mod fetch {
     async fn errors_are_errors_not_panics() {
         let server = ReplayServer::start(vec![
             ("/unauthorised", vec![Reply::new(401, "{}")]),
-            ("/cut", vec![recorded("algolia_search_by_date_stories").truncated(500)]),
+            ("/cut", vec![FIXTURES.reply("algolia_search_by_date_stories").truncated(500)]),
             ("/garbage", vec![Reply::new(200, "<html>not json</html>")]),
             ("/limited", vec![Reply::new(429, "").header("Retry-After", "120")]),
         ])
@@ -210,14 +192,14 @@ mod fetch {
         .unwrap();
         let fetch = |path: &str| {
             let source = HackerNews::new(Some(&format!("{}{path}", server.base_url())), vec!["x".to_owned()]);
-            async move { source.fetch(&client(), "hn", None, chrono::Utc::now()).await }
+            async move { source.fetch(pass(&client(0), "hn"), None).await }
         };
         assert!(matches!(fetch("/unauthorised").await, Err(ConnectorError::Auth { status: 401, .. })));
         assert!(fetch("/cut").await.is_err());
         assert!(matches!(fetch("/garbage").await, Err(ConnectorError::Malformed { .. })));
         assert!(matches!(fetch("/limited").await, Err(ConnectorError::RateLimited { retry_after_secs: 120, .. })));
         let bad_cursor = HackerNews::new(Some(server.base_url()), vec!["x".to_owned()])
-            .fetch(&client(), "hn", Some("{oops"), chrono::Utc::now())
+            .fetch(pass(&client(0), "hn"), Some("{oops"))
             .await;
         assert!(matches!(bad_cursor, Err(ConnectorError::Cursor { .. })));
     }
@@ -230,29 +212,24 @@ mod firebase_fallback {
 
     use super::super::HackerNews;
     use super::super::firebase::parse_item;
-    use crate::http::{HttpClient, HttpConfig};
-
-    fn recorded(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hackernews").join(name),
-        )
-        .unwrap()
-    }
+    use super::FIXTURES;
+    use crate::contract::Source;
+    use crate::testing::{client, pass};
 
     #[test]
     fn recorded_items_parse_and_odd_ones_are_skipped() {
-        let story = parse_item(&recorded("firebase_item_story.json"), "hn", chrono::Utc::now()).unwrap().unwrap();
+        let story = parse_item(&FIXTURES.read("firebase_item_story.json"), "hn", chrono::Utc::now()).unwrap().unwrap();
         assert_eq!(story.external_id, "34177221");
         assert!(story.text.starts_with("Tesla driver falls asleep – Autopilot"), "{}", story.text);
         assert_eq!(story.author.handle.as_deref(), Some("thecrowing"));
         assert_eq!(story.engagement.score, Some(26));
-        let no_kids = parse_item(&recorded("firebase_item_story_no_kids.json"), "hn", chrono::Utc::now()).unwrap();
+        let no_kids = parse_item(&FIXTURES.read("firebase_item_story_no_kids.json"), "hn", chrono::Utc::now()).unwrap();
         assert_eq!(no_kids.unwrap().title.as_deref(), Some("Permacomputer"));
         assert_eq!(parse_item(b"null", "hn", chrono::Utc::now()).unwrap(), None);
         let deleted = br#"{"deleted":true,"id":5,"time":1,"type":"comment"}"#;
         assert_eq!(parse_item(deleted, "hn", chrono::Utc::now()).unwrap(), None);
         assert!(parse_item(b"{\"id\": \"x\"}", "hn", chrono::Utc::now()).is_err());
-        assert!(parse_item(&recorded("firebase_item_story.json")[..40], "hn", chrono::Utc::now()).is_err());
+        assert!(parse_item(&FIXTURES.read("firebase_item_story.json")[..40], "hn", chrono::Utc::now()).is_err());
     }
 
     fn item(id: u64, text: &str) -> Reply {
@@ -275,13 +252,8 @@ mod firebase_fallback {
         let server = ReplayServer::start_handlers(vec![("/", handler)]).await.unwrap();
         let mut source = HackerNews::new(Some(&format!("{}/algolia", server.base_url())), vec!["acme crm".to_owned()]);
         source.fallback = Some(format!("{}/fb", server.base_url()));
-        let http = HttpClient::new(HttpConfig {
-            max_retries: 0,
-            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
-            ..HttpConfig::default()
-        })
-        .unwrap();
-        let page = source.fetch(&http, "hn", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let page = source.fetch(pass(&http, "hn"), None).await.unwrap();
         let ids: Vec<&str> = page.mentions.iter().map(|m| m.external_id.as_str()).collect();
         assert_eq!(ids, ["1", "4"], "every word of the query, any case, markup stripped");
         assert_eq!(page.requests, 1 + 4, "maxitem and four items (the failed search is logged, not counted)");
@@ -290,12 +262,12 @@ mod firebase_fallback {
 
         // Nothing newer: the next walk asks for maxitem only.
         let before = server.requests().len();
-        let again = source.fetch(&http, "hn", page.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let again = source.fetch(pass(&http, "hn"), page.next_cursor.as_deref()).await.unwrap();
         assert!(again.mentions.is_empty());
         assert_eq!(server.requests().len() - before, 2, "the failed search and maxitem");
 
         // Without a fallback the Algolia error stands.
         source.fallback = None;
-        assert!(source.fetch(&http, "hn", None, chrono::Utc::now()).await.is_err());
+        assert!(source.fetch(pass(&http, "hn"), None).await.is_err());
     }
 }

@@ -43,10 +43,9 @@ pub(crate) mod tests;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
+use crate::contract::{Connector, Named, Pass, Settings, Source, parse_cursor};
 use crate::http::HttpClient;
 use crate::{ConnectorError, Fields, Kind, Page};
 use convert::{Context, Statuses, compare_ids, is_valid_id};
@@ -86,25 +85,7 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
     };
     let source = Mastodon::new(base_url, &settings.strings("tags"), &settings.strings("queries"), token)
         .map_err(|err| format!("{}: {err}", settings.id))?;
-    Ok(Box::new(Configured { source, id: settings.id.clone() }))
-}
-
-/// A Mastodon source with its id, behind the [`Connector`] trait.
-#[derive(Debug)]
-struct Configured {
-    source: Mastodon,
-    id: String,
-}
-
-impl Connector for Configured {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.source.fetch(http, &self.id, cursor, now))
-    }
+    Ok(Named::boxed(&settings.id, source))
 }
 
 /// A user token and the variable it came from (the quota bucket's name).
@@ -175,6 +156,36 @@ pub struct Mastodon {
     token: Option<Token>,
 }
 
+impl Source for Mastodon {
+    /// One pass over every tag and query: the new statuses and the next cursor.
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let Pass { http, source_id, now } = pass;
+        let mut cursors: BTreeMap<String, FeedCursor> = parse_cursor(KIND.name, cursor)?;
+        for entry in cursors.values() {
+            entry.check(cursor.unwrap_or_default())?;
+        }
+        let mut page = Page::empty();
+        let mut taken = HashSet::new();
+        let context = Context { source_id, instance: &self.instance, fetched_at: now };
+        for feed in &self.feeds {
+            let key = feed.key();
+            let previous = cursors.remove(&key).unwrap_or_default();
+            let (fetched, next) = self.fetch_feed(http, feed, &previous, context).await?;
+            page.count(&fetched.response);
+            page.skipped += fetched.skipped;
+            for mention in fetched.mentions {
+                if taken.insert(mention.external_id.clone()) {
+                    page.mentions.push(mention);
+                }
+            }
+            page.more |= next.paging.is_some();
+            cursors.insert(key, next);
+        }
+        page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));
+        Ok(page)
+    }
+}
+
 impl Mastodon {
     /// A source on the server at `base_url`; tags may carry a leading `#`.
     pub fn new(base_url: &str, tags: &[String], queries: &[String], token: Option<Token>) -> Result<Self, String> {
@@ -229,39 +240,6 @@ impl Mastodon {
             }
         }
         url
-    }
-
-    /// One pass over every tag and query: the new statuses and the next cursor.
-    pub async fn fetch(
-        &self,
-        http: &HttpClient,
-        source_id: &str,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
-        let mut cursors: BTreeMap<String, FeedCursor> = parse_cursor(KIND.name, cursor)?;
-        for entry in cursors.values() {
-            entry.check(cursor.unwrap_or_default())?;
-        }
-        let mut page = Page::empty();
-        let mut taken = HashSet::new();
-        let context = Context { source_id, instance: &self.instance, fetched_at: now };
-        for feed in &self.feeds {
-            let key = feed.key();
-            let previous = cursors.remove(&key).unwrap_or_default();
-            let (fetched, next) = self.fetch_feed(http, feed, &previous, context).await?;
-            page.count(&fetched.response);
-            page.skipped += fetched.skipped;
-            for mention in fetched.mentions {
-                if taken.insert(mention.external_id.clone()) {
-                    page.mentions.push(mention);
-                }
-            }
-            page.more |= next.paging.is_some();
-            cursors.insert(key, next);
-        }
-        page.next_cursor = Some(serde_json::to_string(&cursors).expect("cursors serialise"));
-        Ok(page)
     }
 
     /// One request for `feed`: its new mentions and the feed's next cursor.

@@ -6,6 +6,9 @@ use std::cmp::Ordering;
 use chrono::Utc;
 
 use super::convert::{Context, compare_ids, next_max_id, parse_link_header, parse_search, parse_timeline};
+use crate::testing::Fixtures;
+
+const FIXTURES: Fixtures = Fixtures("mastodon");
 
 /// The conformance suite's view of Mastodon: one tag, the recorded `#rstats` timeline.
 pub(crate) fn conformance_case() -> crate::conformance::Case {
@@ -14,24 +17,11 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
         settings: |base_url| {
             crate::Settings::new("fosstodon").with_base_url(base_url).with("tags", serde_json::json!(["rstats"]))
         },
-        routes: || vec![("/api/v1/timelines/tag/rstats".to_owned(), vec![recorded("timeline_tag")])],
+        routes: || vec![("/api/v1/timelines/tag/rstats".to_owned(), vec![FIXTURES.reply("timeline_tag")])],
         root_routes: Vec::new,
         main_route: "/api/v1/timelines/tag/rstats",
         malformed_body: b"{\"statuses\": \"not a list\"}",
     }
-}
-
-fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/mastodon").join(name)
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_path(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
-fn recorded(name: &str) -> hark_replay::Reply {
-    hark_replay::Reply::fixture(&fixture_path(name)).unwrap()
 }
 
 fn context() -> Context<'static> {
@@ -40,7 +30,7 @@ fn context() -> Context<'static> {
 
 #[test]
 fn recorded_tag_timeline() {
-    let page = parse_timeline(&fixture("timeline_tag.json"), context()).unwrap();
+    let page = parse_timeline(&FIXTURES.read("timeline_tag.json"), context()).unwrap();
     assert_eq!((page.entries.len(), page.skipped, page.total), (5, 0, 5));
     let (id, first) = &page.entries[0];
     assert_eq!(id, "114870142396314555");
@@ -70,7 +60,7 @@ fn recorded_tag_timeline() {
 
 #[test]
 fn recorded_tag_pages_and_public_timeline() {
-    let page1 = parse_timeline(&fixture("timeline_tag_page1.json"), context()).unwrap();
+    let page1 = parse_timeline(&FIXTURES.read("timeline_tag_page1.json"), context()).unwrap();
     assert_eq!((page1.entries.len(), page1.skipped), (40, 0));
     let replies = page1.entries.iter().filter(|(_, m)| m.parent_id.is_some()).count();
     assert_eq!(replies, 13);
@@ -82,7 +72,7 @@ fn recorded_tag_pages_and_public_timeline() {
     assert_eq!(german.author.handle.as_deref(), Some("akellergew@mastodon.social"));
     assert_eq!((german.engagement.score, german.engagement.replies), (Some(2), Some(1)));
 
-    let page2 = parse_timeline(&fixture("timeline_tag_page2_max_id.json"), context()).unwrap();
+    let page2 = parse_timeline(&FIXTURES.read("timeline_tag_page2_max_id.json"), context()).unwrap();
     assert_eq!(page2.entries.len(), 40);
     let reply = &page2.entries[0].1;
     assert_eq!(reply.parent_id.as_deref(), Some("114625373721620324"));
@@ -90,7 +80,7 @@ fn recorded_tag_pages_and_public_timeline() {
     let oldest_of_1 = page1.ids.iter().min_by(|a, b| compare_ids(a, b)).unwrap();
     assert!(page2.ids.iter().all(|id| compare_ids(id, oldest_of_1) == Ordering::Less));
 
-    let public = parse_timeline(&fixture("timeline_public.json"), context()).unwrap();
+    let public = parse_timeline(&FIXTURES.read("timeline_public.json"), context()).unwrap();
     assert_eq!((public.entries.len(), public.skipped), (20, 0));
     assert_eq!(public.entries.iter().filter(|(_, m)| m.parent_id.is_some()).count(), 4);
     let langs: std::collections::BTreeSet<_> = public.entries.iter().filter_map(|(_, m)| m.lang.clone()).collect();
@@ -99,19 +89,19 @@ fn recorded_tag_pages_and_public_timeline() {
 
 #[test]
 fn recorded_search_and_empty_timeline() {
-    let search = parse_search(&fixture("search_v2_no_statuses.json"), context()).unwrap();
+    let search = parse_search(&FIXTURES.read("search_v2_no_statuses.json"), context()).unwrap();
     assert_eq!((search.entries.len(), search.total, search.skipped), (0, 0, 0));
-    let empty = parse_timeline(&fixture("timeline_tag_empty.json"), context()).unwrap();
+    let empty = parse_timeline(&FIXTURES.read("timeline_tag_empty.json"), context()).unwrap();
     assert_eq!(empty.total, 0);
     // Error envelopes served with 200 are malformed, and say what the server said.
-    let err = parse_timeline(&fixture("error_404_record_not_found.json"), context()).unwrap_err();
+    let err = parse_timeline(&FIXTURES.read("error_404_record_not_found.json"), context()).unwrap_err();
     assert!(err.to_string().contains("Record not found"), "{err}");
     assert!(matches!(err, crate::ConnectorError::Malformed { .. }));
     // A search response in a timeline's place, and the other way round.
-    assert!(parse_timeline(&fixture("search_v2_no_statuses.json"), context()).is_err());
-    assert!(parse_search(&fixture("timeline_tag.json"), context()).is_err());
+    assert!(parse_timeline(&FIXTURES.read("search_v2_no_statuses.json"), context()).is_err());
+    assert!(parse_search(&FIXTURES.read("timeline_tag.json"), context()).is_err());
     // Statuses found by search read like those of timelines.
-    let statuses = fixture("timeline_tag.json");
+    let statuses = FIXTURES.read("timeline_tag.json");
     let wrapped =
         format!("{{\"accounts\": [], \"hashtags\": [], \"statuses\": {}}}", String::from_utf8(statuses).unwrap());
     assert_eq!(parse_search(wrapped.as_bytes(), context()).unwrap().entries.len(), 5);
@@ -119,7 +109,7 @@ fn recorded_search_and_empty_timeline() {
 
 #[test]
 fn boosts_count_as_the_boosted_post_and_private_posts_are_not_collected() {
-    let statuses: Vec<serde_json::Value> = serde_json::from_slice(&fixture("timeline_tag.json")).unwrap();
+    let statuses: Vec<serde_json::Value> = serde_json::from_slice(&FIXTURES.read("timeline_tag.json")).unwrap();
     let original = statuses[0].clone();
     let boost = serde_json::json!({
         "id": "114870142396399999", "uri": "https://example.social/users/booster/statuses/1/activity",
@@ -174,7 +164,7 @@ fn ids_order_by_length_then_text() {
 
 #[test]
 fn ids_are_stable_across_parses() {
-    let body = fixture("timeline_public.json");
+    let body = FIXTURES.read("timeline_public.json");
     let a = parse_timeline(&body, context()).unwrap();
     let other = Context { source_id: "another-name", instance: "elsewhere.example", fetched_at: Utc::now() };
     let b = parse_timeline(&body, other).unwrap();
@@ -184,7 +174,7 @@ fn ids_are_stable_across_parses() {
 
 #[test]
 fn link_headers_are_parsed() {
-    let recorded = recorded("timeline_tag");
+    let recorded = FIXTURES.reply("timeline_tag");
     let link = recorded.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("link")).unwrap();
     let links = parse_link_header(&link.1);
     assert_eq!(links.len(), 2);
@@ -254,7 +244,7 @@ fn hostile_link_headers_never_panic() {
 #[test]
 fn hostile_variants_never_panic() {
     for name in ["timeline_tag.json", "timeline_tag_page1.json", "timeline_public.json"] {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         // Truncated at every 499th byte: an error, or a page, never a panic.
         for cut in (0..body.len()).step_by(499) {
             let _ = parse_timeline(&body[..cut], context());
@@ -307,15 +297,10 @@ mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
     use super::super::{KIND, Mastodon, Token};
-    use super::recorded;
-    use crate::http::{HttpClient, HttpConfig};
+    use super::FIXTURES;
+    use crate::contract::Source;
+    use crate::testing::{client, pass};
     use crate::{ConnectorError, Settings};
-
-    fn client() -> HttpClient {
-        // Spaced as the conformance suite's client: loopback needs no politeness.
-        let per_minute = std::num::NonZeroU32::new(60_000).unwrap();
-        HttpClient::new(HttpConfig { max_retries: 0, default_per_minute: per_minute, ..HttpConfig::default() }).unwrap()
-    }
 
     fn tags(base: &str, tags: &[&str]) -> Mastodon {
         Mastodon::new(base, &tags.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>(), &[], None).unwrap()
@@ -323,12 +308,13 @@ mod fetch {
 
     #[tokio::test]
     async fn cursor_round_trip_without_repeats_and_base_url_honoured() {
-        let server = ReplayServer::start(vec![("/social/api/v1/timelines/tag/rstats", vec![recorded("timeline_tag")])])
-            .await
-            .unwrap();
+        let server =
+            ReplayServer::start(vec![("/social/api/v1/timelines/tag/rstats", vec![FIXTURES.reply("timeline_tag")])])
+                .await
+                .unwrap();
         let source = tags(&format!("{}/social/", server.base_url()), &["#rstats"]);
-        let http = client();
-        let first = source.fetch(&http, "m", None, chrono::Utc::now()).await.unwrap();
+        let http = client(0);
+        let first = source.fetch(pass(&http, "m"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 5);
         assert!(!first.more, "a first pass takes the newest page only");
         assert_eq!(first.requests, 1);
@@ -337,7 +323,7 @@ mod fetch {
         assert!(!requests[0].headers.iter().any(|(name, _)| name == "authorization"));
 
         // The server ignores since_id and repeats the page: nothing comes back twice.
-        let second = source.fetch(&http, "m", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "m"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty(), "{:?}", second.mentions.iter().map(|m| &m.external_id).collect::<Vec<_>>());
         assert!(!second.more);
         assert_eq!(
@@ -354,24 +340,28 @@ mod fetch {
         let floor = "114512012528082654";
         let server = ReplayServer::start(vec![(
             "/api/v1/timelines/tag/ichbinhanna",
-            vec![recorded("timeline_tag_page1"), recorded("timeline_tag_page2_max_id"), Reply::new(200, "[]")],
+            vec![
+                FIXTURES.reply("timeline_tag_page1"),
+                FIXTURES.reply("timeline_tag_page2_max_id"),
+                Reply::new(200, "[]"),
+            ],
         )])
         .await
         .unwrap();
         let source = tags(server.base_url(), &["ichbinhanna"]);
-        let http = client();
+        let http = client(0);
         let cursor = format!("{{\"tag:ichbinhanna\": {{\"newest\": \"{floor}\"}}}}");
-        let first = source.fetch(&http, "m", Some(&cursor), chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "m"), Some(&cursor)).await.unwrap();
         assert_eq!(first.mentions.len(), 40);
         assert!(first.more, "the window goes on below page 1");
-        let second = source.fetch(&http, "m", first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "m"), first.next_cursor.as_deref()).await.unwrap();
         assert_eq!(second.mentions.len(), 20, "page 2 down to the high-water mark");
         assert!(!second.more);
         let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
         assert!(targets[0].ends_with(&format!("?limit=40&since_id={floor}")), "{}", targets[0]);
         assert!(targets[1].ends_with(&format!("since_id={floor}&max_id=114630169307317488")), "{}", targets[1]);
         // The window closed at page 1's newest status.
-        let third = source.fetch(&http, "m", second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = source.fetch(pass(&http, "m"), second.next_cursor.as_deref()).await.unwrap();
         assert!(third.mentions.is_empty() && !third.more);
         let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
         assert!(targets[2].ends_with("?limit=40&since_id=114856169736898681"), "{}", targets[2]);
@@ -385,12 +375,12 @@ mod fetch {
     #[tokio::test]
     async fn search_sends_the_token_and_errors_never_show_it() {
         let secret = "s3cr3t-t0ken-value";
-        let statuses = String::from_utf8(super::fixture("timeline_tag.json")).unwrap();
+        let statuses = String::from_utf8(FIXTURES.read("timeline_tag.json")).unwrap();
         let server = ReplayServer::start(vec![
             ("/ok/api/v2/search", vec![Reply::new(200, format!("{{\"accounts\": [], \"statuses\": {statuses}}}"))]),
-            ("/ok/api/v1/timelines/tag/", vec![recorded("timeline_tag_empty")]),
-            ("/refused/api/", vec![recorded("error_401_invalid_token")]),
-            ("/missing/api/", vec![recorded("error_404_record_not_found")]),
+            ("/ok/api/v1/timelines/tag/", vec![FIXTURES.reply("timeline_tag_empty")]),
+            ("/refused/api/", vec![FIXTURES.reply("error_401_invalid_token")]),
+            ("/missing/api/", vec![FIXTURES.reply("error_404_record_not_found")]),
         ])
         .await
         .unwrap();
@@ -404,7 +394,7 @@ mod fetch {
             )
             .unwrap()
         };
-        let page = source("/ok").fetch(&client(), "m", None, chrono::Utc::now()).await.unwrap();
+        let page = source("/ok").fetch(pass(&client(0), "m"), None).await.unwrap();
         assert_eq!(page.mentions.len(), 5);
         let requests = server.requests();
         assert_eq!(requests[0].target, "/ok/api/v1/timelines/tag/caf%C3%A9?limit=40");
@@ -416,13 +406,13 @@ mod fetch {
         let cursor: serde_json::Value = serde_json::from_str(page.next_cursor.as_deref().unwrap()).unwrap();
         assert_eq!(cursor["search:acme crm"]["newest"], "114870142396314555");
         assert_eq!(cursor["tag:café"], serde_json::json!({}));
-        let again = source("/ok").fetch(&client(), "m", page.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let again = source("/ok").fetch(pass(&client(0), "m"), page.next_cursor.as_deref()).await.unwrap();
         assert!(again.mentions.is_empty());
         assert!(server.requests()[3].target.ends_with("&min_id=114870142396314555"), "{}", server.requests()[3].target);
 
-        let refused = source("/refused").fetch(&client(), "m", None, chrono::Utc::now()).await.unwrap_err();
+        let refused = source("/refused").fetch(pass(&client(0), "m"), None).await.unwrap_err();
         assert!(matches!(refused, ConnectorError::Auth { status: 401, .. }), "{refused:?}");
-        let missing = source("/missing").fetch(&client(), "m", None, chrono::Utc::now()).await.unwrap_err();
+        let missing = source("/missing").fetch(pass(&client(0), "m"), None).await.unwrap_err();
         assert!(
             missing.to_string().contains("tag:café answered HTTP 404; the server said \"Record not found\""),
             "{missing}"
@@ -436,7 +426,7 @@ mod fetch {
     #[tokio::test]
     async fn errors_are_errors_not_panics() {
         let server = ReplayServer::start(vec![
-            ("/cut/", vec![recorded("timeline_tag").truncated(500)]),
+            ("/cut/", vec![FIXTURES.reply("timeline_tag").truncated(500)]),
             ("/garbage/", vec![Reply::new(200, "<html>not json</html>")]),
             ("/limited/", vec![Reply::new(429, "").header("Retry-After", "120")]),
             ("/odd-links/", vec![Reply::new(200, "[]").header("Link", "<<<;;; rel=\"\"\"next")]),
@@ -445,14 +435,14 @@ mod fetch {
         .unwrap();
         let fetch = |path: &str| {
             let source = tags(&format!("{}{path}", server.base_url()), &["x"]);
-            async move { source.fetch(&client(), "m", None, chrono::Utc::now()).await }
+            async move { source.fetch(pass(&client(0), "m"), None).await }
         };
         assert!(fetch("/cut/").await.is_err());
         assert!(matches!(fetch("/garbage/").await, Err(ConnectorError::Malformed { .. })));
         assert!(matches!(fetch("/limited/").await, Err(ConnectorError::RateLimited { retry_after_secs: 120, .. })));
         assert!(fetch("/odd-links/").await.unwrap().mentions.is_empty());
         for bad in ["{oops", "{\"tag:x\": {\"newest\": \"1 OR 1\"}}", "[]"] {
-            let result = tags(server.base_url(), &["x"]).fetch(&client(), "m", Some(bad), chrono::Utc::now()).await;
+            let result = tags(server.base_url(), &["x"]).fetch(pass(&client(0), "m"), Some(bad)).await;
             assert!(matches!(result, Err(ConnectorError::Cursor { .. })), "{bad}: {result:?}");
         }
     }

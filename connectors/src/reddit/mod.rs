@@ -54,10 +54,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
+use crate::contract::{Connector, KeyedCursors, Named, Pass, Settings, Source};
 use crate::http::{Fetched, HttpClient, HttpError};
 use crate::{ConnectorError, Fields, Kind, Page};
 
@@ -143,7 +142,7 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
         None => format!("server:hark:{} (self-hosted social listening)", env!("CARGO_PKG_VERSION")),
     };
     let options = Options { subreddits, queries, comments, user_agent };
-    Ok(Box::new(Reddit::new(&settings.id, settings.base_url.as_deref(), options, credentials)))
+    Ok(Named::boxed(&settings.id, Reddit::new(settings.base_url.as_deref(), options, credentials)))
 }
 
 /// `crm`, `r/crm`, `/r/crm/` or a subreddit URL as the bare name, lower case.
@@ -278,7 +277,6 @@ struct CachedToken {
 
 /// A configured Reddit source.
 pub struct Reddit {
-    source_id: String,
     api_base: String,
     auth_base: String,
     /// Public endpoints take a `.json` suffix.
@@ -292,7 +290,6 @@ pub struct Reddit {
 impl std::fmt::Debug for Reddit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reddit")
-            .field("source_id", &self.source_id)
             .field("api_base", &self.api_base)
             .field("credentials", &self.credentials)
             .field("targets", &self.targets)
@@ -300,19 +297,22 @@ impl std::fmt::Debug for Reddit {
     }
 }
 
-impl Connector for Reddit {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.fetch(http, cursor, now))
+impl Source for Reddit {
+    /// One pass over every listing and search: the new items and the next cursor.
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let mut cursors = KeyedCursors::parse(KIND.name, cursor)?;
+        let mut page = Page::empty();
+        for target in &self.targets {
+            let next = self.fetch_target(pass, target, cursors.take(&target.key), &mut page).await?;
+            cursors.put(target.key.clone(), next);
+        }
+        page.next_cursor = Some(cursors.finish());
+        Ok(page)
     }
 }
 
 impl Reddit {
-    pub fn new(source_id: &str, base_url: Option<&str>, options: Options, credentials: Option<Credentials>) -> Self {
+    pub fn new(base_url: Option<&str>, options: Options, credentials: Option<Credentials>) -> Self {
         let configured = base_url.map(|url| url.trim_end_matches('/').to_owned());
         let public = format!("https://{PUBLIC_HOST}");
         let (api_base, auth_base) = match (&configured, &credentials) {
@@ -321,7 +321,6 @@ impl Reddit {
             (None, None) => (public.clone(), public),
         };
         Self {
-            source_id: source_id.to_owned(),
             api_base,
             auth_base,
             json_suffix: if credentials.is_some() { "" } else { ".json" },
@@ -332,31 +331,11 @@ impl Reddit {
         }
     }
 
-    /// One pass over every listing and search: the new items and the next cursor.
-    pub async fn fetch(
-        &self,
-        http: &HttpClient,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
-        let mut previous: BTreeMap<String, TargetCursor> = parse_cursor(KIND.name, cursor)?;
-        let mut next = BTreeMap::new();
-        let mut page = Page::empty();
-        for target in &self.targets {
-            let before = previous.remove(&target.key).unwrap_or_default();
-            let after = self.fetch_target(http, target, before, now, &mut page).await?;
-            next.insert(target.key.clone(), after);
-        }
-        page.next_cursor = Some(serde_json::to_string(&next).expect("cursors serialise"));
-        Ok(page)
-    }
-
     async fn fetch_target(
         &self,
-        http: &HttpClient,
+        pass: Pass<'_>,
         target: &Target,
         mut cursor: TargetCursor,
-        now: DateTime<Utc>,
         page: &mut Page,
     ) -> Result<TargetCursor, ConnectorError> {
         let first = cursor == TargetCursor::default();
@@ -379,8 +358,8 @@ impl Reddit {
                     source_kind: KIND.name,
                     detail: format!("{}: {err}", target.key),
                 })?;
-        let fetched = self.get(http, url.as_str(), target, page).await?;
-        let listing = convert::parse_listing(&fetched.body, &self.source_id, now)?;
+        let fetched = self.get(pass, url.as_str(), target, page).await?;
+        let listing = convert::parse_listing(&fetched.body, pass.source_id, pass.now)?;
         page.skipped += listing.unreadable;
 
         let mut last_was_new = false;
@@ -421,11 +400,12 @@ impl Reddit {
     /// GET with the User-Agent and, for OAuth, the bearer token (renewed once on a 401).
     async fn get(
         &self,
-        http: &HttpClient,
+        pass: Pass<'_>,
         url: &str,
         target: &Target,
         page: &mut Page,
     ) -> Result<Fetched, ConnectorError> {
+        let http = pass.http;
         let agent = ("User-Agent", self.user_agent.as_str());
         let Some(credentials) = &self.credentials else {
             let fetched = http.get(url, None, &[agent]).await.map_err(|err| refusal(target, err))?;
@@ -442,7 +422,7 @@ impl Reddit {
                     return Ok(fetched);
                 }
                 Err(HttpError::Auth { status: 401, .. }) if !fresh && !renewed => {
-                    tracing::info!(source = %self.source_id, "reddit token expired; taking a new one");
+                    tracing::info!(source = %pass.source_id, "reddit token expired; taking a new one");
                     *self.token.lock().expect("token lock is never poisoned") = None;
                     renewed = true;
                 }

@@ -6,19 +6,9 @@ use chrono::Utc;
 
 use super::convert::{matches_query, parse_listing, parse_token};
 use crate::ConnectorError;
+use crate::testing::Fixtures;
 
-fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/reddit").join(name)
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_path(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
-fn recorded(name: &str) -> hark_replay::Reply {
-    hark_replay::Reply::fixture(&fixture_path(name)).unwrap()
-}
+const FIXTURES: Fixtures = Fixtures("reddit");
 
 /// The conformance suite's view of Reddit: public JSON, one subreddit, new submissions and
 /// comments.
@@ -33,8 +23,8 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
         },
         routes: || {
             vec![
-                ("/r/askreddit/new".to_owned(), vec![recorded("subreddit_new")]),
-                ("/r/askreddit/comments".to_owned(), vec![recorded("subreddit_comments")]),
+                ("/r/askreddit/new".to_owned(), vec![FIXTURES.reply("subreddit_new")]),
+                ("/r/askreddit/comments".to_owned(), vec![FIXTURES.reply("subreddit_comments")]),
             ]
         },
         root_routes: Vec::new,
@@ -45,7 +35,7 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
 
 #[test]
 fn recorded_new_submissions() {
-    let page = parse_listing(&fixture("subreddit_new.json"), "reddit", Utc::now()).unwrap();
+    let page = parse_listing(&FIXTURES.read("subreddit_new.json"), "reddit", Utc::now()).unwrap();
     assert_eq!(page.entries.len(), 100);
     assert_eq!(page.unreadable, 0);
     assert_eq!(page.after.as_deref(), Some("t3_hozfbb"));
@@ -70,16 +60,16 @@ fn recorded_new_submissions() {
     assert_eq!(first.published_at.unwrap().timestamp(), 1_594_424_685);
     assert_eq!(first.raw.as_ref().unwrap()["name"], "t3_hozvuc");
 
-    let newer = parse_listing(&fixture("subreddit_new_before_cursor.json"), "reddit", Utc::now()).unwrap();
+    let newer = parse_listing(&FIXTURES.read("subreddit_new_before_cursor.json"), "reddit", Utc::now()).unwrap();
     assert_eq!(newer.entries.len(), 7);
     assert_eq!(newer.after, None);
-    let empty = parse_listing(&fixture("listing_empty.json"), "reddit", Utc::now()).unwrap();
+    let empty = parse_listing(&FIXTURES.read("listing_empty.json"), "reddit", Utc::now()).unwrap();
     assert!(empty.entries.is_empty() && empty.after.is_none() && empty.unreadable == 0);
 }
 
 #[test]
 fn recorded_comments() {
-    let page = parse_listing(&fixture("subreddit_comments.json"), "reddit", Utc::now()).unwrap();
+    let page = parse_listing(&FIXTURES.read("subreddit_comments.json"), "reddit", Utc::now()).unwrap();
     assert_eq!(page.entries.len(), 100);
     assert_eq!(page.after.as_deref(), Some("t1_fxl1nct"));
     let comment = page.entries[0].mention.as_ref().unwrap();
@@ -101,7 +91,7 @@ fn recorded_comments() {
 
 #[test]
 fn recorded_search_decodes_text() {
-    let page = parse_listing(&fixture("search_all.json"), "reddit", Utc::now()).unwrap();
+    let page = parse_listing(&FIXTURES.read("search_all.json"), "reddit", Utc::now()).unwrap();
     assert_eq!(page.entries.len(), 31);
     assert_eq!(page.after, None);
     let mentions: Vec<_> = page.entries.iter().filter_map(|entry| entry.mention.as_ref()).collect();
@@ -120,12 +110,12 @@ fn recorded_search_decodes_text() {
 
 #[test]
 fn removed_and_deleted_items_are_not_mentions() {
-    let page = parse_listing(&fixture("info_comment_removed.json"), "reddit", Utc::now()).unwrap();
+    let page = parse_listing(&FIXTURES.read("info_comment_removed.json"), "reddit", Utc::now()).unwrap();
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.entries[0].fullname, "t1_fx1hmwb");
     assert!(page.entries[0].mention.is_none(), "a [removed] comment is skipped");
 
-    let mut value: serde_json::Value = serde_json::from_slice(&fixture("subreddit_new.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_slice(&FIXTURES.read("subreddit_new.json")).unwrap();
     let children = value["data"]["children"].as_array_mut().unwrap();
     children[0]["data"]["selftext"] = serde_json::json!("[deleted]");
     children[1]["data"]["removed_by_category"] = serde_json::json!("moderator");
@@ -138,7 +128,7 @@ fn removed_and_deleted_items_are_not_mentions() {
 
 #[test]
 fn ids_are_stable_across_parses() {
-    let body = fixture("subreddit_comments.json");
+    let body = FIXTURES.read("subreddit_comments.json");
     let ids = |source: &str| {
         parse_listing(&body, source, Utc::now())
             .unwrap()
@@ -183,7 +173,7 @@ fn token_answers() {
 fn hostile_variants_never_panic() {
     for name in ["subreddit_new.json", "subreddit_comments.json", "search_all.json", "subreddit_new_before_cursor.json"]
     {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         for cut in (0..body.len()).step_by(997) {
             let _ = parse_listing(&body[..cut], "reddit", Utc::now());
         }
@@ -226,7 +216,7 @@ fn hostile_variants_never_panic() {
     assert!(parse_listing(deep.as_bytes(), "reddit", Utc::now()).is_err());
     assert!(parse_listing(b"null", "reddit", Utc::now()).is_err());
     assert!(parse_listing(b"", "reddit", Utc::now()).is_err());
-    assert!(parse_listing(&fixture("error_429_too_many_requests.html"), "reddit", Utc::now()).is_err());
+    assert!(parse_listing(&FIXTURES.read("error_429_too_many_requests.html"), "reddit", Utc::now()).is_err());
 }
 
 mod build {
@@ -272,18 +262,10 @@ mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
     use super::super::{Credentials, Options, Reddit};
-    use super::recorded;
+    use super::FIXTURES;
     use crate::ConnectorError;
-    use crate::http::{HttpClient, HttpConfig};
-
-    fn client(retries: u32) -> HttpClient {
-        HttpClient::new(HttpConfig {
-            max_retries: retries,
-            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
-            ..HttpConfig::default()
-        })
-        .unwrap()
-    }
+    use crate::contract::Source;
+    use crate::testing::{client, header, pass};
 
     fn options(subreddits: &[&str], queries: &[&str], comments: bool) -> Options {
         Options {
@@ -312,31 +294,25 @@ mod fetch {
         )
     }
 
-    fn header<'a>(request: &'a hark_replay::Recorded, name: &str) -> Option<&'a str> {
-        request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
     /// A copy of the recorded submissions, `shift` seconds newer, with fresh fullnames.
     fn shifted(shift: f64, suffix: &str) -> Reply {
-        let mut reply = recorded("subreddit_new");
-        let mut body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-        for child in body["data"]["children"].as_array_mut().unwrap() {
-            let data = &mut child["data"];
-            data["created_utc"] = serde_json::json!(data["created_utc"].as_f64().unwrap() + shift);
-            data["name"] = serde_json::json!(format!("{}{suffix}", data["name"].as_str().unwrap()));
-        }
-        reply.body = serde_json::to_vec(&body).unwrap();
-        reply
+        FIXTURES.edited("subreddit_new", |body| {
+            for child in body["data"]["children"].as_array_mut().unwrap() {
+                let data = &mut child["data"];
+                data["created_utc"] = serde_json::json!(data["created_utc"].as_f64().unwrap() + shift);
+                data["name"] = serde_json::json!(format!("{}{suffix}", data["name"].as_str().unwrap()));
+            }
+        })
     }
 
     #[tokio::test]
     async fn public_listing_round_trip_without_repeats() {
         let server =
-            ReplayServer::start(vec![("/base/r/askreddit/new", vec![recorded("subreddit_new")])]).await.unwrap();
+            ReplayServer::start(vec![("/base/r/askreddit/new", vec![FIXTURES.reply("subreddit_new")])]).await.unwrap();
         let base = format!("{}/base", server.base_url());
-        let source = Reddit::new("reddit", Some(&base), options(&["askreddit"], &[], false), None);
+        let source = Reddit::new(Some(&base), options(&["askreddit"], &[], false), None);
         let http = client(0);
-        let first = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "reddit"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 100);
         assert!(!first.more, "the first pass starts at the newest page, it does not walk back");
         let requests = server.requests();
@@ -349,10 +325,10 @@ mod fetch {
         );
         assert_eq!(header(&requests[0], "authorization"), None);
 
-        let second = source.fetch(&http, first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "reddit"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty());
         assert!(!server.requests()[1].target.contains("after="), "nothing new, so no walking back");
-        let third = source.fetch(&http, second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = source.fetch(pass(&http, "reddit"), second.next_cursor.as_deref()).await.unwrap();
         assert!(third.mentions.is_empty());
         assert_eq!(third.next_cursor, second.next_cursor);
         let cursor: serde_json::Value = serde_json::from_str(first.next_cursor.as_deref().unwrap()).unwrap();
@@ -364,18 +340,18 @@ mod fetch {
 
     #[tokio::test]
     async fn a_page_that_is_all_new_is_followed_back_with_after() {
-        let script = vec![recorded("subreddit_new"), shifted(5000.0, "n"), recorded("subreddit_new")];
+        let script = vec![FIXTURES.reply("subreddit_new"), shifted(5000.0, "n"), FIXTURES.reply("subreddit_new")];
         let server = ReplayServer::start(vec![("/r/askreddit/new", script)]).await.unwrap();
-        let source = Reddit::new("reddit", Some(server.base_url()), options(&["askreddit"], &[], false), None);
+        let source = Reddit::new(Some(server.base_url()), options(&["askreddit"], &[], false), None);
         let http = client(0);
-        let first = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
-        let second = source.fetch(&http, first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "reddit"), None).await.unwrap();
+        let second = source.fetch(pass(&http, "reddit"), first.next_cursor.as_deref()).await.unwrap();
         assert_eq!(second.mentions.len(), 100);
         assert!(second.more, "a whole page of new posts: older new ones may wait behind it");
-        let third = source.fetch(&http, second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = source.fetch(pass(&http, "reddit"), second.next_cursor.as_deref()).await.unwrap();
         assert!(server.requests()[2].target.contains("after=t3_hozfbb"), "{}", server.requests()[2].target);
         assert!(third.mentions.is_empty() && !third.more, "the walk ends where known posts begin");
-        source.fetch(&http, third.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        source.fetch(pass(&http, "reddit"), third.next_cursor.as_deref()).await.unwrap();
         assert!(!server.requests()[3].target.contains("after="));
         let cursor: serde_json::Value = serde_json::from_str(third.next_cursor.as_deref().unwrap()).unwrap();
         assert_eq!(cursor["new:r/askreddit"]["floor"], 1_594_424_685 + 5000 - 1800, "the floor moved up");
@@ -384,22 +360,21 @@ mod fetch {
     #[tokio::test]
     async fn searches_and_filtered_comments() {
         let server = ReplayServer::start(vec![
-            ("/search", vec![recorded("search_all")]),
-            ("/r/crm+sales/search", vec![recorded("subreddit_new_before_cursor")]),
-            ("/r/crm+sales/comments", vec![recorded("subreddit_comments")]),
+            ("/search", vec![FIXTURES.reply("search_all")]),
+            ("/r/crm+sales/search", vec![FIXTURES.reply("subreddit_new_before_cursor")]),
+            ("/r/crm+sales/comments", vec![FIXTURES.reply("subreddit_comments")]),
         ])
         .await
         .unwrap();
-        let everywhere = Reddit::new("reddit", Some(server.base_url()), options(&[], &["praw oauth"], false), None);
-        let page = everywhere.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
+        let everywhere = Reddit::new(Some(server.base_url()), options(&[], &["praw oauth"], false), None);
+        let page = everywhere.fetch(pass(&client(0), "reddit"), None).await.unwrap();
         assert_eq!(page.mentions.len(), 31);
         assert_eq!(server.requests()[0].target, "/search.json?limit=100&raw_json=1&q=praw+oauth&sort=new&type=link");
-        let again = everywhere.fetch(&client(0), page.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let again = everywhere.fetch(pass(&client(0), "reddit"), page.next_cursor.as_deref()).await.unwrap();
         assert!(again.mentions.is_empty(), "years-old results below the floor, the newest one seen");
 
-        let inside =
-            Reddit::new("reddit", Some(server.base_url()), options(&["crm", "sales"], &["germans"], true), None);
-        let page = inside.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
+        let inside = Reddit::new(Some(server.base_url()), options(&["crm", "sales"], &["germans"], true), None);
+        let page = inside.fetch(pass(&client(0), "reddit"), None).await.unwrap();
         let targets: Vec<String> = server.requests()[2..].iter().map(|r| r.target.clone()).collect();
         assert_eq!(
             targets[0],
@@ -415,15 +390,15 @@ mod fetch {
     #[tokio::test]
     async fn removed_items_are_counted_once() {
         let server = ReplayServer::start(vec![
-            ("/r/pics/new", vec![recorded("listing_empty")]),
-            ("/r/pics/comments", vec![recorded("info_comment_removed")]),
+            ("/r/pics/new", vec![FIXTURES.reply("listing_empty")]),
+            ("/r/pics/comments", vec![FIXTURES.reply("info_comment_removed")]),
         ])
         .await
         .unwrap();
-        let source = Reddit::new("reddit", Some(server.base_url()), options(&["pics"], &[], true), None);
-        let first = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
+        let source = Reddit::new(Some(server.base_url()), options(&["pics"], &[], true), None);
+        let first = source.fetch(pass(&client(0), "reddit"), None).await.unwrap();
         assert_eq!((first.mentions.len(), first.skipped), (0, 1));
-        let second = source.fetch(&client(0), first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&client(0), "reddit"), first.next_cursor.as_deref()).await.unwrap();
         assert_eq!(second.skipped, 0, "already counted");
     }
 
@@ -431,14 +406,13 @@ mod fetch {
     async fn oauth_token_flow_under_base_url() {
         let server = ReplayServer::start(vec![
             ("/api/v1/access_token", vec![token_reply(TOKEN)]),
-            ("/r/askreddit/new", vec![recorded("subreddit_new")]),
-            ("/r/askreddit/comments", vec![recorded("subreddit_comments")]),
+            ("/r/askreddit/new", vec![FIXTURES.reply("subreddit_new")]),
+            ("/r/askreddit/comments", vec![FIXTURES.reply("subreddit_comments")]),
         ])
         .await
         .unwrap();
-        let source =
-            Reddit::new("reddit", Some(server.base_url()), options(&["AskReddit"], &[], true), Some(credentials()));
-        let page = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
+        let source = Reddit::new(Some(server.base_url()), options(&["AskReddit"], &[], true), Some(credentials()));
+        let page = source.fetch(pass(&client(0), "reddit"), None).await.unwrap();
         assert_eq!(page.mentions.len(), 200);
         assert_eq!(page.requests, 3, "one token for both listings");
         let requests = server.requests();
@@ -456,14 +430,13 @@ mod fetch {
     async fn an_expired_token_is_renewed_once() {
         let server = ReplayServer::start(vec![
             ("/api/v1/access_token", vec![token_reply("first-token"), token_reply("second-token")]),
-            ("/r/askreddit/new", vec![recorded("subreddit_new")]),
-            ("/r/askreddit/comments", vec![Reply::new(401, "{}"), recorded("subreddit_comments")]),
+            ("/r/askreddit/new", vec![FIXTURES.reply("subreddit_new")]),
+            ("/r/askreddit/comments", vec![Reply::new(401, "{}"), FIXTURES.reply("subreddit_comments")]),
         ])
         .await
         .unwrap();
-        let source =
-            Reddit::new("reddit", Some(server.base_url()), options(&["askreddit"], &[], true), Some(credentials()));
-        let page = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
+        let source = Reddit::new(Some(server.base_url()), options(&["askreddit"], &[], true), Some(credentials()));
+        let page = source.fetch(pass(&client(0), "reddit"), None).await.unwrap();
         assert_eq!(page.mentions.len(), 200);
         let requests = server.requests();
         let targets: Vec<&str> = requests.iter().map(|r| r.target.split('?').next().unwrap()).collect();
@@ -519,8 +492,8 @@ mod fetch {
         let mut errors = Vec::new();
         for path in ["/refused", "/denied", "/limited", "/gone"] {
             let base = format!("{}{path}", server.base_url());
-            let source = Reddit::new("reddit", Some(&base), options(&["askreddit"], &[], false), Some(credentials()));
-            let err = source.fetch(&client(1), None, chrono::Utc::now()).await.unwrap_err();
+            let source = Reddit::new(Some(&base), options(&["askreddit"], &[], false), Some(credentials()));
+            let err = source.fetch(pass(&client(1), "reddit"), None).await.unwrap_err();
             errors.push(format!("{err} {err:?}"));
             errors.push(format!("{source:?}"));
         }
@@ -537,16 +510,19 @@ mod fetch {
     #[tokio::test]
     async fn quarantined_communities_and_rate_limits() {
         let server = ReplayServer::start(vec![
-            ("/q/r/tiananmenaquarefalse/new", vec![recorded("error_403_quarantined")]),
-            ("/slow/r/askreddit/new", vec![recorded("error_429_too_many_requests"), recorded("subreddit_new")]),
+            ("/q/r/tiananmenaquarefalse/new", vec![FIXTURES.reply("error_403_quarantined")]),
+            (
+                "/slow/r/askreddit/new",
+                vec![FIXTURES.reply("error_429_too_many_requests"), FIXTURES.reply("subreddit_new")],
+            ),
             ("/html/r/askreddit/new", vec![Reply::new(200, "<html><body>blocked</body></html>")]),
         ])
         .await
         .unwrap();
         let at = |path: &str, sub: &str| {
-            Reddit::new("reddit", Some(&format!("{}{path}", server.base_url())), options(&[sub], &[], false), None)
+            Reddit::new(Some(&format!("{}{path}", server.base_url())), options(&[sub], &[], false), None)
         };
-        let err = at("/q", "tiananmenaquarefalse").fetch(&client(0), None, chrono::Utc::now()).await.unwrap_err();
+        let err = at("/q", "tiananmenaquarefalse").fetch(pass(&client(0), "reddit"), None).await.unwrap_err();
         match &err {
             ConnectorError::Http { detail, .. } => {
                 assert!(detail.contains("quarantined") && detail.contains("/r/tiananmenaquarefalse"), "{detail}");
@@ -554,13 +530,13 @@ mod fetch {
             other => panic!("a quarantined community is unavailable, not a credential problem: {other:?}"),
         }
         let started = std::time::Instant::now();
-        let page = at("/slow", "askreddit").fetch(&client(1), None, chrono::Utc::now()).await.unwrap();
+        let page = at("/slow", "askreddit").fetch(pass(&client(1), "reddit"), None).await.unwrap();
         assert!(started.elapsed() >= Duration::from_secs(4), "retry-after: 4 is honoured");
         assert!(page.waited >= Duration::from_secs(4) && page.requests == 2, "{:?} {}", page.waited, page.requests);
         assert_eq!(page.mentions.len(), 100);
-        let err = at("/html", "askreddit").fetch(&client(0), None, chrono::Utc::now()).await.unwrap_err();
+        let err = at("/html", "askreddit").fetch(pass(&client(0), "reddit"), None).await.unwrap_err();
         assert!(matches!(err, ConnectorError::Malformed { .. }), "{err:?}");
-        let bad_cursor = at("/slow", "askreddit").fetch(&client(0), Some("[1, 2"), chrono::Utc::now()).await;
+        let bad_cursor = at("/slow", "askreddit").fetch(pass(&client(0), "reddit"), Some("[1, 2")).await;
         assert!(matches!(bad_cursor, Err(ConnectorError::Cursor { .. })));
     }
 }

@@ -34,13 +34,13 @@ pub mod parse;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
-use crate::documents::{SeenIds, Validators, content_type_charset, fingerprint};
+use crate::contract::{Connector, KeyedCursors, Named, Pass, Settings, Source};
+use crate::documents::{SeenIds, Validators, content_type_charset, document_urls, fingerprint};
 use crate::http::HttpClient;
 use crate::{ConnectorError, Fields, Kind, Page};
 
@@ -62,51 +62,22 @@ pub const DEFAULT_PER_MINUTE: u32 = 30;
 pub const SEEN_CAP: usize = 1000;
 
 fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
-    let feeds = settings.strings("feeds");
-    if feeds.is_empty() {
+    if settings.strings("feeds").is_empty() {
         return Err(format!("{}: feeds must list at least one feed URL", settings.id));
     }
-    let base = settings.base_url.as_deref().map(|base| base.trim_end_matches('/'));
-    let mut resolved = Vec::new();
-    for (index, feed) in feeds.iter().enumerate() {
-        let feed = feed.trim();
-        let absolute = match (feed.starts_with('/'), base) {
-            (true, Some(base)) => format!("{base}{feed}"),
-            (true, None) => {
-                return Err(format!(
-                    "{}: feeds[{index}] {feed:?} is relative; set base_url or give a full URL",
-                    settings.id
-                ));
-            }
-            (false, _) => feed.to_owned(),
-        };
-        match ::url::Url::parse(&absolute) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {}
-            _ => return Err(format!("{}: feeds[{index}] {feed:?} is not an http(s) URL", settings.id)),
-        }
-        if !resolved.contains(&absolute) {
-            resolved.push(absolute);
+    let mut feeds = Vec::new();
+    for (absolute, _) in document_urls(settings, "feeds")? {
+        if !feeds.contains(&absolute) {
+            feeds.push(absolute);
         }
     }
-    Ok(Box::new(Feeds { feeds: resolved, id: settings.id.clone() }))
+    Ok(Named::boxed(&settings.id, Feeds { feeds }))
 }
 
 /// A configured feed source.
 #[derive(Debug, Clone)]
 pub struct Feeds {
     feeds: Vec<String>,
-    id: String,
-}
-
-impl Connector for Feeds {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.fetch_all(http, cursor, now))
-    }
 }
 
 /// What is remembered of one feed between passes.
@@ -121,48 +92,31 @@ struct FeedCursor {
     seen: SeenIds,
 }
 
-impl Feeds {
+impl Source for Feeds {
     /// One pass over every feed: the entries not returned before, and the next cursor.
-    pub async fn fetch_all(
-        &self,
-        http: &HttpClient,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
-        let mut cursors: BTreeMap<String, FeedCursor> = parse_cursor(KIND.name, cursor)?;
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let Pass { http, source_id, now } = pass;
+        let mut cursors = KeyedCursors::parse(KIND.name, cursor)?;
         let mut page = Page::empty();
-        let mut first_error = None;
-        let mut failed = 0;
         for feed in &self.feeds {
-            let previous = cursors.remove(feed).unwrap_or_default();
-            match self.fetch_feed(http, feed, &previous, &mut page, now).await {
-                Ok(next) => {
-                    cursors.insert(feed.clone(), next);
-                }
-                Err(err) => {
-                    tracing::warn!(source = %self.id, feed = %feed, error = %err, "feed skipped this pass");
-                    failed += 1;
-                    page.failures.push(err.clone());
-                    first_error.get_or_insert(err);
-                    cursors.insert(feed.clone(), previous);
-                }
-            }
+            let previous: FeedCursor = cursors.take(feed);
+            let fetched = self.fetch_feed(http, source_id, feed, &previous, &mut page, now).await;
+            let next = page.tolerate(fetched, previous, |err| {
+                tracing::warn!(source = %source_id, feed = %feed, error = %err, "feed skipped this pass");
+            });
+            cursors.put(feed.clone(), next);
         }
-        if failed == self.feeds.len()
-            && let Some(err) = first_error
-        {
-            return Err(err);
-        }
-        // Feeds no longer configured drop out of the cursor.
-        cursors.retain(|feed, _| self.feeds.contains(feed));
-        page.next_cursor = Some(serde_json::to_string(&cursors).expect("feed cursors serialise"));
-        Ok(page)
+        page.next_cursor = Some(cursors.finish());
+        page.unless_all_failed(self.feeds.len())
     }
+}
 
+impl Feeds {
     /// Fetches one feed, adds its new entries to `page`, and returns the feed's next cursor.
     async fn fetch_feed(
         &self,
         http: &HttpClient,
+        source_id: &str,
         feed: &str,
         previous: &FeedCursor,
         page: &mut Page,
@@ -184,7 +138,7 @@ impl Feeds {
             return Ok(next);
         }
         let charset = content_type_charset(&fetched.headers);
-        let parsed = parse::parse_feed(&fetched.body, charset.as_deref(), feed, &self.id, now)?;
+        let parsed = parse::parse_feed(&fetched.body, charset.as_deref(), feed, source_id, now)?;
         page.skipped += parsed.skipped;
         let ids: Vec<String> = parsed.mentions.iter().map(|mention| mention.external_id.clone()).collect();
         let mut in_document = HashSet::new();

@@ -8,13 +8,11 @@ use hark_replay::Reply;
 
 use super::parse::{parse_feed, unwrap_redirect};
 use crate::ConnectorError;
+use crate::testing::Fixtures;
+
+const FIXTURES: Fixtures = Fixtures("rss");
 
 const FEED: &str = "https://feeds.example/feed";
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/rss").join(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
 
 fn parse(body: &[u8]) -> Result<super::parse::FeedPage, ConnectorError> {
     parse_feed(body, None, FEED, "feeds", Utc::now())
@@ -34,7 +32,7 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
                 .with_base_url(base_url)
                 .with("feeds", serde_json::json!([format!("{base_url}/feed/medium.xml")]))
         },
-        routes: || vec![("/feed/medium.xml".to_owned(), vec![xml_reply(fixture("rss2_content_encoded.xml"))])],
+        routes: || vec![("/feed/medium.xml".to_owned(), vec![xml_reply(FIXTURES.read("rss2_content_encoded.xml"))])],
         root_routes: Vec::new,
         main_route: "/feed/medium.xml",
         malformed_body: b"<html><body><h1>Welcome to our shop</h1></body></html>",
@@ -43,7 +41,7 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
 
 #[test]
 fn rss2_with_content_encoded() {
-    let page = parse(&fixture("rss2_content_encoded.xml")).unwrap();
+    let page = parse(&FIXTURES.read("rss2_content_encoded.xml")).unwrap();
     assert_eq!((page.mentions.len(), page.skipped), (10, 0));
     let first = &page.mentions[0];
     assert_eq!(first.external_id, "https://medium.com/p/417d97952d42", "the guid, not the link");
@@ -63,7 +61,7 @@ fn rss2_with_content_encoded() {
 
 #[test]
 fn atom_with_html_and_xhtml_content() {
-    let html = parse(&fixture("atom_html_content.xml")).unwrap();
+    let html = parse(&FIXTURES.read("atom_html_content.xml")).unwrap();
     assert_eq!((html.mentions.len(), html.skipped), (48, 0));
     let first = &html.mentions[0];
     assert_eq!(first.external_id, "tag:daringfireball.net,2017:/linked//6.33853");
@@ -80,7 +78,7 @@ fn atom_with_html_and_xhtml_content() {
         assert!(!mention.text.contains("&nbsp;") && !mention.text.contains("&#8217;"), "{}", mention.text);
     }
 
-    let xhtml = parse(&fixture("atom_xhtml.xml")).unwrap();
+    let xhtml = parse(&FIXTURES.read("atom_xhtml.xml")).unwrap();
     assert_eq!((xhtml.mentions.len(), xhtml.skipped), (43, 0));
     let first = &xhtml.mentions[0];
     assert_eq!(first.external_id, "tag:typepad.com,2003:post-6a017d3e79c482970c01bb098db7b9970d");
@@ -92,7 +90,7 @@ fn atom_with_html_and_xhtml_content() {
 
 #[test]
 fn rdf_feed() {
-    let page = parse(&fixture("rdf.xml")).unwrap();
+    let page = parse(&FIXTURES.read("rdf.xml")).unwrap();
     assert_eq!((page.mentions.len(), page.skipped), (30, 0));
     let first = &page.mentions[0];
     assert_eq!(first.external_id, "http://biorxiv.org/cgi/content/short/743294v1?rss=1");
@@ -105,7 +103,7 @@ fn rdf_feed() {
 #[test]
 fn declared_gb2312_is_decoded_whatever_http_says() {
     for http_charset in [None, Some("utf-8"), Some("iso-8859-1")] {
-        let page = parse_feed(&fixture("encoding_gb2312.xml"), http_charset, FEED, "feeds", Utc::now()).unwrap();
+        let page = parse_feed(&FIXTURES.read("encoding_gb2312.xml"), http_charset, FEED, "feeds", Utc::now()).unwrap();
         assert_eq!((page.mentions.len(), page.skipped), (20, 0));
         let first = &page.mentions[0];
         assert_eq!(first.title.as_deref(), Some("建国35周年纪念，华表，和平鸽"), "{http_charset:?}");
@@ -119,20 +117,20 @@ fn declared_gb2312_is_decoded_whatever_http_says() {
 
 #[test]
 fn byte_order_mark_before_the_declaration() {
-    let page = parse(&fixture("utf8_bom.xml")).unwrap();
+    let page = parse(&FIXTURES.read("utf8_bom.xml")).unwrap();
     assert_eq!(page.mentions.len(), 10);
     assert_eq!(page.mentions[0].title.as_deref(), Some("Skipping Around"));
     assert_eq!(page.mentions[0].published_at.unwrap().to_rfc3339(), "2019-05-24T07:00:00+00:00");
     assert!(page.mentions[0].text.contains("murdered by a coconut"));
     // The same document served with blank lines before the BOM-less declaration.
     let mut padded = b"\n\n  ".to_vec();
-    padded.extend_from_slice(&fixture("utf8_bom.xml")[3..]);
+    padded.extend_from_slice(&FIXTURES.read("utf8_bom.xml")[3..]);
     assert_eq!(parse(&padded).unwrap().mentions.len(), 10);
 }
 
 #[test]
 fn undefined_entities_are_read_leniently() {
-    let page = parse(&fixture("undefined_entity.xml")).unwrap();
+    let page = parse(&FIXTURES.read("undefined_entity.xml")).unwrap();
     assert_eq!(page.mentions.len(), 1);
     let post = &page.mentions[0];
     assert_eq!(post.external_id, "https://db-engines.com/en/blog_post/103");
@@ -145,9 +143,9 @@ fn undefined_entities_are_read_leniently() {
 
 #[test]
 fn truncated_documents_are_malformed() {
-    let err = parse(&fixture("malformed_truncated.xml")).unwrap_err();
+    let err = parse(&FIXTURES.read("malformed_truncated.xml")).unwrap_err();
     assert!(matches!(&err, ConnectorError::Malformed { detail, .. } if detail.contains("<rss>")), "{err}");
-    let whole = fixture("rss2_content_encoded.xml");
+    let whole = FIXTURES.read("rss2_content_encoded.xml");
     for cut in [whole.len() / 3, whole.len() / 2, whole.len() - 10] {
         assert!(matches!(parse(&whole[..cut]), Err(ConnectorError::Malformed { .. })), "cut at {cut}");
     }
@@ -224,7 +222,7 @@ fn entries_without_ids_get_stable_ones() {
 #[test]
 fn hostile_variants_never_panic() {
     for name in ["rss2_content_encoded.xml", "atom_xhtml.xml", "rdf.xml", "encoding_gb2312.xml", "utf8_bom.xml"] {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         for cut in (0..body.len()).step_by(211) {
             assert!(parse(&body[..cut]).is_err(), "{name} cut at {cut} was accepted");
         }
@@ -254,36 +252,23 @@ fn hostile_variants_never_panic() {
 mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
-    use super::{fixture, xml_reply};
-    use crate::http::{HttpClient, HttpConfig};
+    use super::{FIXTURES, xml_reply};
+    use crate::testing::{client, header};
     use crate::{Connector, ConnectorError, Settings};
-
-    fn client() -> HttpClient {
-        HttpClient::new(HttpConfig {
-            max_retries: 0,
-            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
-            ..HttpConfig::default()
-        })
-        .unwrap()
-    }
 
     fn connector(server: &ReplayServer, feeds: &[&str]) -> Box<dyn Connector> {
         let feeds: Vec<String> = feeds.iter().map(|feed| format!("{}{feed}", server.base_url())).collect();
         (super::super::KIND.build)(&Settings::new("feeds").with("feeds", serde_json::json!(feeds))).unwrap()
     }
 
-    fn header<'a>(request: &'a hark_replay::Recorded, name: &str) -> Option<&'a str> {
-        request.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
-    }
-
     #[tokio::test]
     async fn conditional_get_sends_validators_back_and_a_304_yields_nothing() {
-        let first = xml_reply(fixture("atom_html_content.xml"))
+        let first = xml_reply(FIXTURES.read("atom_html_content.xml"))
             .header("ETag", "W/\"df-2017-06-27\"")
             .header("Last-Modified", "Tue, 27 Jun 2017 00:54:20 GMT");
         let server = ReplayServer::start(vec![("/feeds/main", vec![first, Reply::new(304, "")])]).await.unwrap();
         let source = connector(&server, &["/feeds/main"]);
-        let http = client();
+        let http = client(0);
         let page = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(page.mentions.len(), 48);
         assert!(header(&server.requests()[0], "if-none-match").is_none());
@@ -308,7 +293,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/feed"]);
-        let http = client();
+        let http = client(0);
         let mut cursor = None;
         let mut titles = Vec::new();
         for _ in 0..4 {
@@ -322,13 +307,13 @@ mod fetch {
     #[tokio::test]
     async fn one_failing_feed_does_not_stop_the_others() {
         let server = ReplayServer::start(vec![
-            ("/good", vec![xml_reply(fixture("utf8_bom.xml"))]),
-            ("/cut", vec![xml_reply(fixture("malformed_truncated.xml"))]),
+            ("/good", vec![xml_reply(FIXTURES.read("utf8_bom.xml"))]),
+            ("/cut", vec![xml_reply(FIXTURES.read("malformed_truncated.xml"))]),
             ("/gone", vec![Reply::new(404, "not here")]),
         ])
         .await
         .unwrap();
-        let http = client();
+        let http = client(0);
         let page =
             connector(&server, &["/cut", "/good", "/gone"]).fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(page.mentions.len(), 10);
@@ -351,7 +336,7 @@ mod fetch {
             .with_base_url(&format!("{}/mount/", server.base_url()))
             .with("feeds", serde_json::json!(["/r/crm/new/.rss"]));
         let page =
-            (super::super::KIND.build)(&settings).unwrap().fetch(&client(), None, chrono::Utc::now()).await.unwrap();
+            (super::super::KIND.build)(&settings).unwrap().fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
         assert_eq!(page.mentions.len(), 2);
         assert_eq!(server.requests()[0].target, "/mount/r/crm/new/.rss");
 

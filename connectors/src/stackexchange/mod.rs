@@ -14,9 +14,9 @@
 //! popular query would cost the whole day's quota.
 //!
 //! Rate limits live in the body: `backoff` (seconds before the same method may be called again)
-//! holds the host in the HTTP client ([`HttpClient::pause`]); `quota_remaining` below
-//! [`LOW_QUOTA`] is logged, and at 0 the pass fails as rate limited until the daily quota
-//! resets. Without an app key an IP gets 300 requests a day, with a key (`key_env`; keys are
+//! holds the host in the HTTP client ([`crate::http::HttpClient::pause`]); `quota_remaining`
+//! below [`LOW_QUOTA`] is logged, and at 0 the pass fails as rate limited until the daily
+//! quota resets. Without an app key an IP gets 300 requests a day, with a key (`key_env`; keys are
 //! not secret, but stay out of the file like every credential) 10,000; more than 30 requests a
 //! second from one IP is banned. `token_env` adds an `access_token` (it needs a key). Errors
 //! come as JSON (`error_id`, `error_name`, `error_message`), mostly with HTTP 400: a
@@ -39,14 +39,13 @@ pub mod convert;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
-use crate::http::{HttpClient, HttpError};
+use crate::contract::{Connector, KeyedCursors, Named, Pass, Settings, Source};
+use crate::http::HttpError;
+use crate::window::Window;
 use crate::{ConnectorError, Fields, Kind, Page};
 
 pub const KIND: Kind = Kind {
@@ -109,9 +108,8 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
             settings.id
         ));
     }
-    let source =
-        StackExchange::new(&settings.id, settings.base_url.as_deref(), &site, searches(&queries, &tags), key, token);
-    Ok(Box::new(source))
+    let source = StackExchange::new(settings.base_url.as_deref(), &site, searches(&queries, &tags), key, token);
+    Ok(Named::boxed(&settings.id, source))
 }
 
 /// A value read from the environment; it never reaches a message or a log.
@@ -155,29 +153,14 @@ pub fn searches(queries: &[String], tags: &[String]) -> Vec<Search> {
     queries.iter().map(|query| Search { query: Some(query.clone()), tags: tags.to_vec() }).collect()
 }
 
-/// Per search: the newest `creation_date` seen (0 before the first pass) and the ids there;
-/// `paging` while a window of several pages is walked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct SearchCursor {
-    since: i64,
-    seen: Vec<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    paging: Option<Paging>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Paging {
-    /// The next page to ask for (1-based).
-    page: u32,
-    /// The window's newest second (`todate` while paging) and the ids there.
-    top: i64,
-    top_seen: Vec<u64>,
-}
+/// Per search: the newest `creation_date` taken (0 before the first pass) and the ids there;
+/// `paging` (pages numbered from 1, the window's newest second sent as `todate`) while a window
+/// of several pages is walked.
+type SearchCursor = Window<u64>;
 
 /// A configured Stack Exchange source.
 #[derive(Debug)]
 pub struct StackExchange {
-    source_id: String,
     base_url: String,
     host: String,
     site: String,
@@ -187,20 +170,23 @@ pub struct StackExchange {
     token: Option<Credential>,
 }
 
-impl Connector for StackExchange {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.fetch(http, cursor, now))
+impl Source for StackExchange {
+    /// One pass over every search: the new questions and the next cursor.
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
+        let mut cursors = KeyedCursors::parse(KIND.name, cursor)?;
+        let mut page = Page::empty();
+        for search in &self.searches {
+            let key = search.key();
+            let next = self.fetch_search(pass, search, cursors.take(&key), &mut page).await?;
+            cursors.put(key, next);
+        }
+        page.next_cursor = Some(cursors.finish());
+        Ok(page)
     }
 }
 
 impl StackExchange {
     pub fn new(
-        source_id: &str,
         base_url: Option<&str>,
         site: &str,
         searches: Vec<Search>,
@@ -212,44 +198,14 @@ impl StackExchange {
             .ok()
             .and_then(|url| url.host_str().map(str::to_owned))
             .unwrap_or_else(|| "api.stackexchange.com".to_owned());
-        Self {
-            source_id: source_id.to_owned(),
-            base_url,
-            host,
-            site: site.to_owned(),
-            site_key: convert::site_key(site),
-            searches,
-            key,
-            token,
-        }
-    }
-
-    /// One pass over every search: the new questions and the next cursor.
-    pub async fn fetch(
-        &self,
-        http: &HttpClient,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
-        let mut previous: BTreeMap<String, SearchCursor> = parse_cursor(KIND.name, cursor)?;
-        let mut next = BTreeMap::new();
-        let mut page = Page::empty();
-        for search in &self.searches {
-            let key = search.key();
-            let before = previous.remove(&key).unwrap_or_default();
-            let after = self.fetch_search(http, search, before, now, &mut page).await?;
-            next.insert(key, after);
-        }
-        page.next_cursor = Some(serde_json::to_string(&next).expect("cursors serialise"));
-        Ok(page)
+        Self { base_url, host, site: site.to_owned(), site_key: convert::site_key(site), searches, key, token }
     }
 
     async fn fetch_search(
         &self,
-        http: &HttpClient,
+        pass: Pass<'_>,
         search: &Search,
         cursor: SearchCursor,
-        now: DateTime<Utc>,
         page: &mut Page,
     ) -> Result<SearchCursor, ConnectorError> {
         let mut params = vec![("site", self.site.clone())];
@@ -283,25 +239,16 @@ impl StackExchange {
             |err| ConnectorError::Http { source_kind: KIND.name, detail: format!("{}: {err}", search.key()) },
         )?;
         let credential = self.key.as_ref().map(|key| key.name.as_str());
-        let fetched = http.get(url.as_str(), credential, &[]).await.map_err(|err| self.error(http, err))?;
+        let fetched = pass.http.get(url.as_str(), credential, &[]).await.map_err(|err| self.error(pass, err))?;
         page.count(&fetched);
-        let response = convert::parse_response(&fetched.body, &self.site_key, &self.source_id, now)?;
-        self.observe_limits(http, &response)?;
+        let response = convert::parse_response(&fetched.body, &self.site_key, pass.source_id, pass.now)?;
+        self.observe_limits(pass, &response)?;
         page.skipped += response.skipped;
 
-        let (mut top, mut top_seen) =
-            cursor.paging.as_ref().map_or((cursor.since, Vec::new()), |paging| (paging.top, paging.top_seen.clone()));
+        let mut newest = cursor.newest_from(cursor.since);
         for item in response.items {
-            let repeated = !first
-                && (item.created < cursor.since
-                    || (item.created == cursor.since && cursor.seen.contains(&item.question_id)));
-            if item.created > top {
-                top = item.created;
-                top_seen.clear();
-            }
-            if item.created == top && !top_seen.contains(&item.question_id) {
-                top_seen.push(item.question_id);
-            }
+            let repeated = !first && cursor.taken(item.created, &item.question_id);
+            newest.see(item.created, &item.question_id);
             if !repeated {
                 page.mentions.push(item.mention);
             }
@@ -309,35 +256,28 @@ impl StackExchange {
         let next_page = cursor.paging.as_ref().map_or(2, |paging| paging.page + 1);
         if response.has_more && !first && next_page <= MAX_PAGES {
             page.more = true;
-            return Ok(SearchCursor { paging: Some(Paging { page: next_page, top, top_seen }), ..cursor });
+            return Ok(cursor.walking(next_page, newest));
         }
         // The window is read: it closes at its newest second.
-        Ok(if top > cursor.since {
-            SearchCursor { since: top, seen: top_seen, paging: None }
-        } else {
-            let mut seen = cursor.seen;
-            seen.extend(top_seen);
-            seen.sort_unstable();
-            seen.dedup();
-            SearchCursor { since: cursor.since, seen, paging: None }
-        })
+        Ok(cursor.closed(newest))
     }
 
     /// Honours `backoff` and the day's quota.
-    fn observe_limits(&self, http: &HttpClient, response: &convert::Response) -> Result<(), ConnectorError> {
+    fn observe_limits(&self, pass: Pass<'_>, response: &convert::Response) -> Result<(), ConnectorError> {
+        let Pass { http, source_id, .. } = pass;
         if let Some(backoff) = response.backoff {
-            tracing::info!(source = %self.source_id, backoff_secs = backoff, "stack exchange asked for a backoff");
+            tracing::info!(source = %source_id, backoff_secs = backoff, "stack exchange asked for a backoff");
             http.pause(&self.host, Duration::from_secs(backoff));
         }
         match response.quota_remaining {
             Some(left) if left <= 0 => {
                 let wait = seconds_to_next_utc_day(Utc::now());
-                tracing::warn!(source = %self.source_id, wait_secs = wait, "stack exchange quota used up for today");
+                tracing::warn!(source = %source_id, wait_secs = wait, "stack exchange quota used up for today");
                 Err(ConnectorError::RateLimited { source_kind: KIND.name, retry_after_secs: wait })
             }
             Some(left) if left < LOW_QUOTA => {
                 tracing::warn!(
-                    source = %self.source_id,
+                    source = %source_id,
                     quota_remaining = left,
                     quota_max = response.quota_max.unwrap_or_default(),
                     "stack exchange quota almost used up; set key_env or lengthen the interval"
@@ -349,7 +289,8 @@ impl StackExchange {
     }
 
     /// A client error, read through the body Stack Exchange explains it with.
-    fn error(&self, http: &HttpClient, err: HttpError) -> ConnectorError {
+    fn error(&self, pass: Pass<'_>, err: HttpError) -> ConnectorError {
+        let Pass { http, source_id, .. } = pass;
         let (status, body) = match &err {
             HttpError::Status { status, body, .. } | HttpError::Auth { status, body, .. } => (*status, body.as_str()),
             _ => return ConnectorError::from_http(KIND.name, err),
@@ -368,7 +309,7 @@ impl StackExchange {
         match (explained.error_id, name.as_str()) {
             (502, _) | (_, "throttle_violation") => {
                 let wait = convert::throttle_wait(&message).unwrap_or(3600);
-                tracing::warn!(source = %self.source_id, wait_secs = wait, "stack exchange is throttling this IP");
+                tracing::warn!(source = %source_id, wait_secs = wait, "stack exchange is throttling this IP");
                 http.pause(&self.host, Duration::from_secs(wait));
                 ConnectorError::RateLimited { source_kind: KIND.name, retry_after_secs: wait }
             }

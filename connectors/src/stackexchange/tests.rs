@@ -5,27 +5,13 @@
 use chrono::Utc;
 
 use super::convert::{parse_error, parse_response, site_key, throttle_wait};
+use crate::testing::Fixtures;
 
-fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/stackexchange").join(name)
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_path(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
-fn recorded(name: &str) -> hark_replay::Reply {
-    hark_replay::Reply::fixture(&fixture_path(name)).unwrap()
-}
+const FIXTURES: Fixtures = Fixtures("stackexchange");
 
 /// The recorded page of 30 questions with its wrapper fields changed.
 fn questions(change: impl FnOnce(&mut serde_json::Value)) -> hark_replay::Reply {
-    let mut reply = recorded("questions_unanswered_tagged_page1");
-    let mut body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-    change(&mut body);
-    reply.body = serde_json::to_vec(&body).unwrap();
-    reply
+    FIXTURES.edited("questions_unanswered_tagged_page1", change)
 }
 
 /// The conformance suite's view of Stack Exchange: one query on Stack Overflow, answered by the
@@ -39,7 +25,7 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
                 .with("site", serde_json::json!("stackoverflow"))
                 .with("queries", serde_json::json!(["ruby"]))
         },
-        routes: || vec![("/2.3/search/advanced".to_owned(), vec![recorded("questions_unanswered_tagged_page1")])],
+        routes: || vec![("/2.3/search/advanced".to_owned(), vec![FIXTURES.reply("questions_unanswered_tagged_page1")])],
         root_routes: Vec::new,
         main_route: "/2.3/search/advanced",
         malformed_body: b"{\"items\": 42, \"has_more\": false}",
@@ -49,7 +35,8 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
 #[test]
 fn recorded_questions() {
     let page =
-        parse_response(&fixture("questions_unanswered_tagged_page1.json"), "stackoverflow", "so", Utc::now()).unwrap();
+        parse_response(&FIXTURES.read("questions_unanswered_tagged_page1.json"), "stackoverflow", "so", Utc::now())
+            .unwrap();
     assert_eq!(page.items.len(), 30);
     assert_eq!(page.skipped, 0);
     assert!(page.has_more);
@@ -80,23 +67,25 @@ fn recorded_questions() {
 
 #[test]
 fn other_recordings() {
-    let two = parse_response(&fixture("questions_tagged_has_more.json"), "stackoverflow", "so", Utc::now()).unwrap();
+    let two =
+        parse_response(&FIXTURES.read("questions_tagged_has_more.json"), "stackoverflow", "so", Utc::now()).unwrap();
     assert_eq!((two.items.len(), two.has_more, two.quota_remaining), (2, true, Some(299)));
     assert_eq!(two.items[1].mention.external_id, "stackoverflow/q/35562511");
-    let one = parse_response(&fixture("question_by_id.json"), "stackoverflow", "so", Utc::now()).unwrap();
+    let one = parse_response(&FIXTURES.read("question_by_id.json"), "stackoverflow", "so", Utc::now()).unwrap();
     let mention = &one.items[0].mention;
     assert_eq!(mention.title.as_deref(), Some("Concept behind these four lines of tricky C code"));
     assert_eq!(mention.author.handle, None, "no user_id in this filter");
     assert_eq!(mention.author.name.as_deref(), Some("codeslayer1"));
     assert_eq!(mention.author.profile_url, None);
-    let gone = parse_response(&fixture("posts_deleted_empty_items.json"), "askubuntu", "au", Utc::now()).unwrap();
+    let gone = parse_response(&FIXTURES.read("posts_deleted_empty_items.json"), "askubuntu", "au", Utc::now()).unwrap();
     assert!(gone.items.is_empty() && !gone.has_more);
     assert_eq!(gone.quota_remaining, Some(192));
 }
 
 #[test]
 fn bodies_are_plain_text() {
-    let mut value: serde_json::Value = serde_json::from_slice(&fixture("questions_tagged_has_more.json")).unwrap();
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&FIXTURES.read("questions_tagged_has_more.json")).unwrap();
     value["items"][0]["body"] =
         serde_json::json!("<p>Is <code>a &amp;&amp; b</code> &lt;safe&gt;?</p><script>alert(1)</script>");
     value["items"][1]["owner"] = serde_json::json!({"user_type": "does_not_exist", "display_name": "user&#39;s ghost"});
@@ -116,7 +105,7 @@ fn sites_errors_and_waits() {
     assert_eq!(site_key("StackOverflow.com"), "stackoverflow");
     assert_eq!(site_key("unix.stackexchange.com"), "unix");
     assert_eq!(site_key("meta.stackoverflow"), "meta.stackoverflow");
-    let error = parse_error(&String::from_utf8(fixture("error_400_bad_parameter.json")).unwrap()).unwrap();
+    let error = parse_error(&String::from_utf8(FIXTURES.read("error_400_bad_parameter.json")).unwrap()).unwrap();
     assert_eq!(error.error_id, 400);
     assert_eq!(error.error_name.as_deref(), Some("bad_parameter"));
     assert_eq!(error.error_message.as_deref(), Some("Invalid filter specified"));
@@ -127,7 +116,7 @@ fn sites_errors_and_waits() {
 
 #[test]
 fn ids_are_stable_across_parses() {
-    let body = fixture("questions_unanswered_tagged_page1.json");
+    let body = FIXTURES.read("questions_unanswered_tagged_page1.json");
     let ids = |source: &str| {
         parse_response(&body, "stackoverflow", source, Utc::now())
             .unwrap()
@@ -144,7 +133,7 @@ fn ids_are_stable_across_parses() {
 #[test]
 fn hostile_variants_never_panic() {
     for name in ["questions_unanswered_tagged_page1.json", "questions_tagged_has_more.json", "question_by_id.json"] {
-        let body = fixture(name);
+        let body = FIXTURES.read(name);
         for cut in (0..body.len()).step_by(53) {
             let _ = parse_response(&body[..cut], "stackoverflow", "so", Utc::now());
         }
@@ -182,7 +171,7 @@ fn hostile_variants_never_panic() {
     assert!(parse_response(deep.as_bytes(), "stackoverflow", "so", Utc::now()).is_err());
     assert!(parse_response(b"null", "stackoverflow", "so", Utc::now()).is_err());
     assert!(parse_response(b"", "stackoverflow", "so", Utc::now()).is_err());
-    assert!(parse_response(&fixture("error_400_bad_parameter.json"), "stackoverflow", "so", Utc::now()).is_err());
+    assert!(parse_response(&FIXTURES.read("error_400_bad_parameter.json"), "stackoverflow", "so", Utc::now()).is_err());
 }
 
 mod build {
@@ -230,26 +219,22 @@ mod fetch {
     use hark_replay::{ReplayServer, Reply};
 
     use super::super::{Credential, Search, StackExchange};
-    use super::{questions, recorded};
+    use super::{FIXTURES, questions};
     use crate::ConnectorError;
+    use crate::contract::Source;
     use crate::http::{HttpClient, HttpConfig};
+    use crate::testing::{config, pass};
 
     const KEY: &str = "appkey((Zz9";
     const TOKEN: &str = "usertoken))Yy8";
 
     fn client() -> HttpClient {
-        HttpClient::new(HttpConfig {
-            max_retries: 0,
-            max_retry_after: Duration::from_secs(3),
-            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
-            ..HttpConfig::default()
-        })
-        .unwrap()
+        HttpClient::new(HttpConfig { max_retry_after: Duration::from_secs(3), ..config(0) }).unwrap()
     }
 
     fn source(base: &str, query: &str) -> StackExchange {
         let search = Search { query: Some(query.to_owned()), tags: Vec::new() };
-        StackExchange::new("so", Some(base), "stackoverflow", vec![search], None, None)
+        StackExchange::new(Some(base), "stackoverflow", vec![search], None, None)
     }
 
     fn last(server: &ReplayServer) -> String {
@@ -262,13 +247,13 @@ mod fetch {
         let server = ReplayServer::start(vec![("/se/2.3/search/advanced", vec![page])]).await.unwrap();
         let source = source(&format!("{}/se", server.base_url()), "ruby gem");
         let http = client();
-        let first = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "so"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 30);
         assert_eq!(
             last(&server),
             "/se/2.3/search/advanced?site=stackoverflow&q=ruby+gem&sort=creation&order=desc&filter=withbody&pagesize=100"
         );
-        let second = source.fetch(&http, first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "so"), first.next_cursor.as_deref()).await.unwrap();
         assert!(second.mentions.is_empty(), "{:?}", second.mentions.iter().map(|m| &m.external_id).collect::<Vec<_>>());
         assert!(last(&server).ends_with("&fromdate=1399897982"), "{}", last(&server));
         assert_eq!(second.next_cursor, first.next_cursor);
@@ -284,20 +269,20 @@ mod fetch {
         });
         let older = questions(|body| body["has_more"] = serde_json::json!(false));
         // The first pass reads only the newest page even though more are waiting.
-        let script = vec![recorded("questions_unanswered_tagged_page1"), newer, older];
+        let script = vec![FIXTURES.reply("questions_unanswered_tagged_page1"), newer, older];
         let server = ReplayServer::start(vec![("/2.3/search/advanced", script)]).await.unwrap();
         let source = source(server.base_url(), "ruby");
         let http = client();
-        let first = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "so"), None).await.unwrap();
         assert!(!first.more && first.mentions.len() == 30);
-        let second = source.fetch(&http, first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "so"), first.next_cursor.as_deref()).await.unwrap();
         assert_eq!(second.mentions.len(), 30);
         assert!(second.more);
-        let third = source.fetch(&http, second.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let third = source.fetch(pass(&http, "so"), second.next_cursor.as_deref()).await.unwrap();
         let target = last(&server);
         assert!(target.contains("&fromdate=1399897982&todate=1401897982&page=2"), "{target}");
         assert!(third.mentions.is_empty() && !third.more);
-        source.fetch(&http, third.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        source.fetch(pass(&http, "so"), third.next_cursor.as_deref()).await.unwrap();
         let target = last(&server);
         assert!(target.ends_with("&fromdate=1401897982"), "the window closed at its newest second: {target}");
     }
@@ -311,10 +296,10 @@ mod fetch {
         let server = ReplayServer::start(vec![("/2.3/search/advanced", vec![asked])]).await.unwrap();
         let source = source(server.base_url(), "ruby");
         let http = client();
-        let first = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
+        let first = source.fetch(pass(&http, "so"), None).await.unwrap();
         assert_eq!(first.mentions.len(), 30, "a backoff does not lose the page it came with");
         let started = Instant::now();
-        let second = source.fetch(&http, first.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
+        let second = source.fetch(pass(&http, "so"), first.next_cursor.as_deref()).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(1900), "waited {:?}", started.elapsed());
         assert!(second.waited >= Duration::from_millis(1900), "{:?}", second.waited);
         let requests = server.requests();
@@ -326,7 +311,7 @@ mod fetch {
         let server = ReplayServer::start(vec![
             ("/empty/2.3/search/advanced", vec![questions(|body| body["quota_remaining"] = serde_json::json!(0))]),
             ("/low/2.3/search/advanced", vec![questions(|body| body["quota_remaining"] = serde_json::json!(3))]),
-            ("/bad/2.3/search/advanced", vec![recorded("error_400_bad_parameter")]),
+            ("/bad/2.3/search/advanced", vec![FIXTURES.reply("error_400_bad_parameter")]),
             (
                 "/throttled/2.3/search/advanced",
                 vec![Reply::new(
@@ -345,7 +330,7 @@ mod fetch {
         .unwrap();
         let fetch = |path: &str| {
             let source = source(&format!("{}{path}", server.base_url()), "ruby");
-            async move { source.fetch(&client(), None, chrono::Utc::now()).await }
+            async move { source.fetch(pass(&client(), "so"), None).await }
         };
         let empty = fetch("/empty").await;
         assert!(
@@ -363,7 +348,7 @@ mod fetch {
         assert!(matches!(fetch("/denied").await, Err(ConnectorError::Auth { status: 400, .. })));
         assert!(matches!(fetch("/forbidden").await, Err(ConnectorError::Auth { status: 403, .. })));
         assert!(matches!(fetch("/html").await, Err(ConnectorError::Http { .. })));
-        let bad_cursor = source(server.base_url(), "x").fetch(&client(), Some("{"), chrono::Utc::now()).await;
+        let bad_cursor = source(server.base_url(), "x").fetch(pass(&client(), "so"), Some("{")).await;
         assert!(matches!(bad_cursor, Err(ConnectorError::Cursor { .. })));
     }
 
@@ -373,15 +358,17 @@ mod fetch {
             400,
             r#"{"error_id":502,"error_message":"more requests available in 2 seconds","error_name":"throttle_violation"}"#,
         );
-        let server =
-            ReplayServer::start(vec![("/2.3/search/advanced", vec![throttle, recorded("questions_tagged_has_more")])])
-                .await
-                .unwrap();
+        let server = ReplayServer::start(vec![(
+            "/2.3/search/advanced",
+            vec![throttle, FIXTURES.reply("questions_tagged_has_more")],
+        )])
+        .await
+        .unwrap();
         let source = source(server.base_url(), "ruby");
         let http = client();
-        assert!(source.fetch(&http, None, chrono::Utc::now()).await.is_err());
+        assert!(source.fetch(pass(&http, "so"), None).await.is_err());
         let started = Instant::now();
-        source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
+        source.fetch(pass(&http, "so"), None).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(1900), "{:?}", started.elapsed());
     }
 
@@ -390,14 +377,13 @@ mod fetch {
         let echo =
             format!(r#"{{"error_id":400,"error_name":"bad_parameter","error_message":"key {KEY} token {TOKEN} bad"}}"#);
         let server = ReplayServer::start(vec![
-            ("/ok/2.3/search/advanced", vec![recorded("questions_tagged_has_more")]),
+            ("/ok/2.3/search/advanced", vec![FIXTURES.reply("questions_tagged_has_more")]),
             ("/echo/2.3/search/advanced", vec![Reply::new(400, echo)]),
         ])
         .await
         .unwrap();
         let with_keys = |path: &str| {
             StackExchange::new(
-                "so",
                 Some(&format!("{}{path}", server.base_url())),
                 "stackoverflow",
                 vec![Search { query: None, tags: vec!["ruby".to_owned()] }],
@@ -405,12 +391,12 @@ mod fetch {
                 Some(Credential { name: "HARK_SE_TOKEN".to_owned(), value: TOKEN.to_owned() }),
             )
         };
-        with_keys("/ok").fetch(&client(), None, chrono::Utc::now()).await.unwrap();
+        with_keys("/ok").fetch(pass(&client(), "so"), None).await.unwrap();
         let target = last(&server);
         assert!(target.contains("&tagged=ruby&"), "{target}");
         assert!(target.contains("&key=appkey%28%28Zz9&access_token=usertoken%29%29Yy8"), "{target}");
         let source = with_keys("/echo");
-        let err = source.fetch(&client(), None, chrono::Utc::now()).await.unwrap_err();
+        let err = source.fetch(pass(&client(), "so"), None).await.unwrap_err();
         let shown = format!("{err} {err:?} {source:?}");
         assert!(shown.contains("bad_parameter"), "{shown}");
         assert!(!shown.contains(KEY) && !shown.contains(TOKEN), "{shown}");

@@ -43,11 +43,10 @@ pub(crate) mod tests;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{BoxFuture, Connector, Settings, parse_cursor};
-use crate::documents::{SeenIds, Validators, content_type_charset};
+use crate::contract::{Connector, KeyedCursors, Named, Pass, Settings, Source};
+use crate::documents::{SeenIds, Validators, content_type_charset, document_urls};
 use crate::http::{HttpClient, HttpError};
 use crate::{ConnectorError, Fields, Kind, Page};
 use extract::Selectors;
@@ -83,24 +82,10 @@ pub const SEEN_CAP: usize = 2000;
 fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
     let id = &settings.id;
     let selectors = Selectors::from_value(settings.fields.get("selectors")).map_err(|err| format!("{id}: {err}"))?;
-    let base = settings.base_url.as_deref().map(|base| base.trim_end_matches('/'));
     let mut pages = Vec::new();
-    for (index, page) in settings.strings("pages").iter().enumerate() {
-        let page = page.trim();
-        let absolute = match (page.starts_with('/'), base) {
-            (true, Some(base)) => format!("{base}{page}"),
-            (true, None) => {
-                return Err(format!("{id}: pages[{index}] {page:?} is relative; set base_url or give a full URL"));
-            }
-            (false, _) => page.to_owned(),
-        };
-        match url::Url::parse(&absolute) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {
-                if !pages.contains(&parsed) {
-                    pages.push(parsed);
-                }
-            }
-            _ => return Err(format!("{id}: pages[{index}] {page:?} is not an http(s) URL")),
+    for (_, parsed) in document_urls(settings, "pages")? {
+        if !pages.contains(&parsed) {
+            pages.push(parsed);
         }
     }
     if pages.is_empty() {
@@ -113,7 +98,7 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
             _ => return Err(format!("{id}: max_pages must be a positive whole number")),
         },
     };
-    Ok(Box::new(Pages { pages, selectors, max_pages, id: id.clone() }))
+    Ok(Named::boxed(id, Pages { pages, selectors, max_pages }))
 }
 
 /// A configured web source.
@@ -122,18 +107,6 @@ pub struct Pages {
     pages: Vec<url::Url>,
     selectors: Selectors,
     max_pages: usize,
-    id: String,
-}
-
-impl Connector for Pages {
-    fn fetch<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        cursor: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
-        Box::pin(self.fetch_all(http, cursor, now))
-    }
 }
 
 /// What is remembered of one configured page between passes.
@@ -153,44 +126,26 @@ struct PageCursor {
 /// robots.txt rules per origin, read once per pass.
 type RobotsCache = HashMap<String, Result<Rules, ConnectorError>>;
 
-impl Pages {
+impl Source for Pages {
     /// One pass over every configured page: the posts not returned before, and the next cursor.
-    pub async fn fetch_all(
-        &self,
-        http: &HttpClient,
-        cursor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Page, ConnectorError> {
-        let mut cursors: BTreeMap<String, PageCursor> = parse_cursor(KIND.name, cursor)?;
-        let mut page = Page::empty();
+    async fn fetch(&self, pass: Pass<'_>, cursor: Option<&str>) -> Result<Page, ConnectorError> {
         let mut robots = RobotsCache::new();
-        let mut first_error = None;
-        let mut failed = 0;
+        let mut cursors = KeyedCursors::parse(KIND.name, cursor)?;
+        let mut page = Page::empty();
         for start in &self.pages {
-            let previous = cursors.remove(start.as_str()).unwrap_or_default();
-            match self.walk(http, start, &previous, &mut robots, &mut page, now).await {
-                Ok(next) => {
-                    cursors.insert(start.to_string(), next);
-                }
-                Err(err) => {
-                    tracing::warn!(source = %self.id, page = %start, error = %err, "page skipped this pass");
-                    failed += 1;
-                    page.failures.push(err.clone());
-                    first_error.get_or_insert(err);
-                    cursors.insert(start.to_string(), previous);
-                }
-            }
+            let previous: PageCursor = cursors.take(start.as_str());
+            let walked = self.walk(pass, start, &previous, &mut robots, &mut page).await;
+            let next = page.tolerate(walked, previous, |err| {
+                tracing::warn!(source = %pass.source_id, page = %start, error = %err, "page skipped this pass");
+            });
+            cursors.put(start.to_string(), next);
         }
-        if failed == self.pages.len()
-            && let Some(err) = first_error
-        {
-            return Err(err);
-        }
-        cursors.retain(|start, _| self.pages.iter().any(|page| page.as_str() == start));
-        page.next_cursor = Some(serde_json::to_string(&cursors).expect("page cursors serialise"));
-        Ok(page)
+        page.next_cursor = Some(cursors.finish());
+        page.unless_all_failed(self.pages.len())
     }
+}
 
+impl Pages {
     /// Reads one configured page and its continuation; returns its next cursor. The walk:
     /// the start page, then the page the last pass stopped at (else the start page's `next`),
     /// then along `next`, `max_pages` pages in all. The last page read is re-read next pass
@@ -198,13 +153,13 @@ impl Pages {
     /// goes on, and `more` says so.
     async fn walk(
         &self,
-        http: &HttpClient,
+        pass: Pass<'_>,
         start: &url::Url,
         previous: &PageCursor,
         robots: &mut RobotsCache,
         page: &mut Page,
-        now: DateTime<Utc>,
     ) -> Result<PageCursor, ConnectorError> {
+        let Pass { http, source_id, now } = pass;
         let thread_url = hark_core::url::canonicalize(start.as_str()).unwrap_or_else(|_| start.to_string());
         let continuation = previous
             .resume
@@ -235,7 +190,7 @@ impl Pages {
             let is_start = url == *start;
             let rules = self.robots(http, &url, robots, page).await?;
             if !rules.allows(&path_and_query(&url)) {
-                tracing::warn!(source = %self.id, page = %url, "robots.txt disallows this page; skipped");
+                tracing::warn!(source = %source_id, page = %url, "robots.txt disallows this page; skipped");
                 page.skipped += 1;
                 break;
             }
@@ -247,7 +202,7 @@ impl Pages {
                 // A continuation page that is gone (thread pruned, pages renumbered): start over.
                 Err(HttpError::Status { status: 404 | 410, .. }) if !is_start => {
                     page.requests += 1;
-                    tracing::warn!(source = %self.id, page = %url, "continuation page is gone; starting over next pass");
+                    tracing::warn!(source = %source_id, page = %url, "continuation page is gone; starting over next pass");
                     next.resume = None;
                     break;
                 }
@@ -266,7 +221,7 @@ impl Pages {
                 continue;
             }
             let html = extract::decode_page(&fetched.body, content_type_charset(&fetched.headers).as_deref());
-            let found = extract::extract(&html, &url, &thread_url, &self.selectors, &self.id, now)?;
+            let found = extract::extract(&html, &url, &thread_url, &self.selectors, source_id, now)?;
             page.skipped += found.skipped;
             for mention in found.mentions {
                 if in_pass.insert(mention.external_id.clone()) {

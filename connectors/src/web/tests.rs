@@ -8,11 +8,9 @@ use hark_replay::Reply;
 
 use super::extract::{Extracted, Selectors, decode_page, extract, resolve};
 use crate::ConnectorError;
+use crate::testing::Fixtures;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/web").join(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
+const FIXTURES: Fixtures = Fixtures("web");
 
 fn phpbb_selectors() -> serde_json::Value {
     serde_json::json!({
@@ -49,7 +47,7 @@ fn read(
     http_charset: Option<&str>,
 ) -> Result<Extracted, ConnectorError> {
     let selectors = Selectors::from_value(Some(selectors)).unwrap();
-    let html = decode_page(&fixture(name), http_charset);
+    let html = decode_page(&FIXTURES.read(name), http_charset);
     let page_url = url::Url::parse(page_url).unwrap();
     extract(&html, &page_url, page_url.as_str(), &selectors, "forum", Utc::now())
 }
@@ -69,7 +67,7 @@ pub(crate) fn conformance_case() -> crate::conformance::Case {
                 .with("pages", serde_json::json!([format!("{base_url}/viewtopic.php?f=4&t=167")]))
                 .with("selectors", phpbb_selectors())
         },
-        routes: || vec![("/viewtopic.php".to_owned(), vec![html_reply(fixture("forum_thread_phpbb.html"))])],
+        routes: || vec![("/viewtopic.php".to_owned(), vec![html_reply(FIXTURES.read("forum_thread_phpbb.html"))])],
         root_routes: || vec![("/robots.txt".to_owned(), vec![Reply::new(200, "User-agent: *\nDisallow: /ucp.php\n")])],
         main_route: "/viewtopic.php",
         malformed_body: b"<html><body><h1>Board closed</h1><p>The forum is down for maintenance.</p></body></html>",
@@ -154,7 +152,7 @@ fn vbulletin_thread_in_latin1() {
         assert!(page.mentions.iter().all(|m| m.published_at.is_some()));
     }
     // Read as UTF-8 against its declaration, umlauts would break: the declaration matters.
-    let body = fixture("forum_thread_vbulletin_latin1.html");
+    let body = FIXTURES.read("forum_thread_vbulletin_latin1.html");
     let (wrong, _) = crate::documents::decode(&body, &[Some("utf-8")]);
     assert!(wrong.contains('\u{fffd}'));
 }
@@ -304,7 +302,7 @@ fn hostile_pages_never_panic() {
     let url = "https://www.katzen-forum.net/threads/x.1/";
     let selectors = Selectors::from_value(Some(&xenforo_selectors())).unwrap();
     let page_url = url::Url::parse(url).unwrap();
-    let whole = decode_page(&fixture("forum_thread_xenforo.html"), None);
+    let whole = decode_page(&FIXTURES.read("forum_thread_xenforo.html"), None);
     let mut cut = 0;
     while cut < whole.len() {
         while !whole.is_char_boundary(cut) {
@@ -314,7 +312,7 @@ fn hostile_pages_never_panic() {
         cut += 4099;
     }
     // Invalid UTF-8 and NULs decode to something; the page still reads.
-    let mut broken = fixture("forum_thread_xenforo.html");
+    let mut broken = FIXTURES.read("forum_thread_xenforo.html");
     broken.insert(1000, 0xff);
     broken.insert(2000, 0x00);
     assert_eq!(
@@ -352,18 +350,9 @@ mod fetch {
 
     use hark_replay::{ReplayServer, Reply};
 
-    use super::{fixture, html_reply, phpbb_selectors, xenforo_selectors};
-    use crate::http::{HttpClient, HttpConfig};
+    use super::{FIXTURES, html_reply, phpbb_selectors, xenforo_selectors};
+    use crate::testing::{client, header};
     use crate::{Connector, ConnectorError, Page, Settings};
-
-    fn client() -> HttpClient {
-        HttpClient::new(HttpConfig {
-            max_retries: 0,
-            default_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
-            ..HttpConfig::default()
-        })
-        .unwrap()
-    }
 
     fn connector(
         server: &ReplayServer,
@@ -381,10 +370,6 @@ mod fetch {
 
     fn targets(server: &ReplayServer) -> Vec<String> {
         server.requests().into_iter().map(|request| request.target).collect()
-    }
-
-    fn header<'a>(request: &'a hark_replay::Recorded, name: &str) -> Option<&'a str> {
-        request.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     /// A small thread page in the XenForo shape: posts `ids`, and a `next` link if given.
@@ -423,7 +408,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/private/thread", "/threads/acme.1/"], xenforo_selectors(), 3);
-        let page = source.fetch(&client(), None, chrono::Utc::now()).await.unwrap();
+        let page = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
         assert_eq!(texts(&page), vec!["Post 2 about Acme CRM", "Post 3 about Acme CRM"]);
         assert_eq!(page.skipped, 1, "the disallowed page is counted");
         assert_eq!(targets(&server), vec!["/robots.txt", "/threads/acme.1/"], "never fetched, robots read once");
@@ -443,7 +428,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/threads/a", "/threads/b"], xenforo_selectors(), 3);
-        let page = source.fetch(&client(), None, chrono::Utc::now()).await.unwrap();
+        let page = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
         assert_eq!(page.mentions.len(), 2);
         let requests = server.requests();
         assert_eq!(requests.len(), 3);
@@ -458,7 +443,7 @@ mod fetch {
     async fn missing_robots_allows_and_unreachable_robots_blocks() {
         let server = ReplayServer::start(vec![("/threads/", vec![thread_page(&[1], None)])]).await.unwrap();
         let page = connector(&server, &["/threads/a"], xenforo_selectors(), 3)
-            .fetch(&client(), None, chrono::Utc::now())
+            .fetch(&client(0), None, chrono::Utc::now())
             .await
             .unwrap();
         assert_eq!(page.mentions.len(), 1, "robots.txt answered 404");
@@ -471,7 +456,7 @@ mod fetch {
         .await
         .unwrap();
         let result =
-            connector(&down, &["/threads/a"], xenforo_selectors(), 3).fetch(&client(), None, chrono::Utc::now()).await;
+            connector(&down, &["/threads/a"], xenforo_selectors(), 3).fetch(&client(0), None, chrono::Utc::now()).await;
         assert!(
             matches!(&result, Err(ConnectorError::Http { detail, .. }) if detail.contains("robots.txt")),
             "{result:?}"
@@ -492,7 +477,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/threads/acme.1/"], xenforo_selectors(), 3);
-        let http = client();
+        let http = client(0);
         let one = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(one.mentions.len(), 2);
         let two = source.fetch(&http, one.next_cursor.as_deref(), chrono::Utc::now()).await.unwrap();
@@ -520,7 +505,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/t/page-1"], xenforo_selectors(), 2);
-        let http = client();
+        let http = client(0);
         let one = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(one.mentions.len(), 4);
         assert!(one.more, "page 3 is waiting");
@@ -560,7 +545,7 @@ mod fetch {
         .await
         .unwrap();
         let source = connector(&server, &["/t/page-1", "/broken"], xenforo_selectors(), 3);
-        let http = client();
+        let http = client(0);
         let one = source.fetch(&http, None, chrono::Utc::now()).await.unwrap();
         assert_eq!(texts(&one), vec!["Post 1 about Acme CRM", "Post 2 about Acme CRM"]);
         assert_eq!(one.failures.len(), 1, "the page whose layout changed is reported, the other is read");
@@ -581,12 +566,12 @@ mod fetch {
 
     #[tokio::test]
     async fn latin1_pages_served_with_their_charset() {
-        let page = Reply::new(200, fixture("forum_thread_vbulletin_latin1.html"))
+        let page = Reply::new(200, FIXTURES.read("forum_thread_vbulletin_latin1.html"))
             .header("Content-Type", "text/html; charset=ISO-8859-1");
         let server =
             ReplayServer::start(vec![("/robots.txt", vec![Reply::new(404, "")]), ("/t/", vec![page])]).await.unwrap();
         let source = connector(&server, &["/t/122760-34.html"], super::vbulletin_selectors(), 1);
-        let read = source.fetch(&client(), None, chrono::Utc::now()).await.unwrap();
+        let read = source.fetch(&client(0), None, chrono::Utc::now()).await.unwrap();
         assert_eq!(read.mentions.len(), 20);
         assert!(!read.more, "max_pages = 1 reads only the configured page");
         assert!(read.mentions.iter().all(|m| !m.text.contains('\u{fffd}')));

@@ -25,6 +25,46 @@ pub struct Config {
     pub competitors: Vec<Competitor>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub matching: Matching,
+}
+
+/// `[matching]`: how sure customer matching must be to link an author by itself, and to
+/// propose a link for a person to confirm.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matching {
+    /// Confidence at or above which a match is automatic.
+    #[serde(default = "default_auto")]
+    pub auto: f32,
+    /// Confidence at or above which (and below `auto`) a match is proposed.
+    #[serde(default = "default_propose")]
+    pub propose: f32,
+}
+
+fn default_auto() -> f32 {
+    hark_pipeline::matching::MatchConfig::default().auto_threshold
+}
+
+fn default_propose() -> f32 {
+    hark_pipeline::matching::MatchConfig::default().propose_threshold
+}
+
+impl Default for Matching {
+    fn default() -> Self {
+        Self { auto: default_auto(), propose: default_propose() }
+    }
+}
+
+impl Matching {
+    /// The matching stage's settings.
+    pub fn match_config(self) -> hark_pipeline::matching::MatchConfig {
+        hark_pipeline::matching::MatchConfig {
+            auto_threshold: self.auto,
+            propose_threshold: self.propose,
+            ..hark_pipeline::matching::MatchConfig::default()
+        }
+    }
 }
 
 /// The brand being listened for, named once for every stage.
@@ -133,6 +173,13 @@ impl Config {
                 problems.push(format!("competitors[{index}].name"), "must not be empty");
             }
             check_list(&mut problems, &format!("competitors[{index}].aliases"), &competitor.aliases);
+        }
+        let Matching { auto, propose } = self.matching;
+        if !(auto > 0.0 && auto <= 1.0) {
+            problems.push("matching.auto", "must be above 0 and at most 1");
+        }
+        if !(propose > 0.0 && propose <= auto) {
+            problems.push("matching.propose", "must be above 0 and at most matching.auto");
         }
         let mut seen_ids = HashSet::new();
         for (index, source) in self.sources.iter().enumerate() {
@@ -409,5 +456,17 @@ mod tests {
         for bad in ["", "5", "m", "5 minutes", "-5m", "99999999999999999999d"] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn matching_thresholds_are_checked() {
+        let fine = Config::parse("[matching]\nauto = 0.9\npropose = 0.5\n", Path::new("x.toml")).unwrap();
+        assert_eq!(fine.matching.match_config().auto_threshold, 0.9);
+        let defaults = Config::parse("", Path::new("x.toml")).unwrap();
+        assert_eq!(defaults.matching.match_config().auto_threshold, 0.95);
+        let err = Config::parse("[matching]\nauto = 0.5\npropose = 0.7\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("matching.propose: must be above 0 and at most matching.auto"), "{err}");
+        let err = Config::parse("[matching]\nauto = 1.5\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("matching.auto: must be above 0 and at most 1"), "{err}");
     }
 }

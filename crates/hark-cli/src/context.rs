@@ -55,7 +55,8 @@ impl AppContext {
     /// The pipeline with the index stage; with `classify`, the model is loaded and the
     /// classify stage attached.
     pub async fn pipeline(&self, classify: bool) -> anyhow::Result<Pipeline> {
-        let mut pipeline = Pipeline::new(self.store().await?, Arc::new(SystemClock));
+        let mut pipeline =
+            Pipeline::new(self.store().await?, Arc::new(SystemClock)).with_matching(self.matching_stage());
         if let Some(indexer) = self.indexer()? {
             pipeline = pipeline.with_index(indexer);
         }
@@ -69,6 +70,11 @@ impl AppContext {
         })
         .await??;
         Ok(pipeline.with_classifier(worker))
+    }
+
+    /// The customer matching stage with the configured thresholds.
+    pub fn matching_stage(&self) -> hark_pipeline::matching::MatchingStage {
+        hark_pipeline::matching::MatchingStage::new(self.config.matching.match_config(), Default::default())
     }
 
     /// Whether progress bars may be drawn: not when quiet, not in JSON mode, and only on a

@@ -124,6 +124,13 @@ impl Pipeline {
         &self.clock
     }
 
+    /// Replaces the matching stage (its thresholds come from the configuration).
+    #[must_use]
+    pub fn with_matching(mut self, matching: MatchingStage) -> Self {
+        self.matching = matching;
+        self
+    }
+
     /// The customer matching stage (also used after imports and for people's decisions).
     pub fn matching(&self) -> &MatchingStage {
         &self.matching

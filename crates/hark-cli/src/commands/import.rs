@@ -88,7 +88,7 @@ pub async fn customers(
     let rematched = if dry_run || summary.created + summary.updated == 0 {
         None
     } else {
-        let stage = hark_pipeline::matching::MatchingStage::default();
+        let stage = context.matching_stage();
         Some(stage.rematch_all(&store, Utc::now()).await.context("re-matching mentions to the imported customers")?)
     };
     store.close().await;

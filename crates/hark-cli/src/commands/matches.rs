@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use hark_core::{MatchState, MentionId};
 use hark_pipeline::matching::eval::{self, EvalConfig};
-use hark_pipeline::matching::{self, HumanDecision, MatchConfig, MatchingStage};
+use hark_pipeline::matching::{self, HumanDecision};
 use serde_json::json;
 
 use crate::cli::{MatchCommand, MatchPair, MatchStateArg};
@@ -101,7 +101,7 @@ async fn list(context: &AppContext, filter: Option<MatchStateArg>, limit: i64) -
 
 async fn decide(context: &AppContext, decision: HumanDecision, pair: MatchPair) -> anyhow::Result<ExitCode> {
     let store = context.store().await?;
-    let stage = MatchingStage::default();
+    let stage = context.matching_stage();
     let mention = MentionId::from_raw(pair.mention.trim());
     let result = matching::decide(&stage, &store, decision, &mention, pair.customer.trim(), &whoami(), Utc::now())
         .await
@@ -136,7 +136,9 @@ async fn evaluate(context: &AppContext, config: EvalConfig, export: Option<PathB
     if config.customers == 0 || config.mentions == 0 {
         bail!("--customers and --mentions must be at least 1");
     }
-    let report = tokio::task::spawn_blocking(move || eval::run(config, MatchConfig::default(), export.as_deref()))
+    // The configured thresholds, so a change to `[matching]` can be measured before it is used.
+    let thresholds = context.config.matching.match_config();
+    let report = tokio::task::spawn_blocking(move || eval::run(config, thresholds, export.as_deref()))
         .await
         .context("the evaluation stopped")??;
     if context.global.json {

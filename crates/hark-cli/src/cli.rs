@@ -155,6 +155,9 @@ mentions ingested with --no-classify carry no intent.")]
         /// Rank by resemblance to the posts of the best current customers
         #[arg(long, conflicts_with = "topic")]
         like_customers: bool,
+        /// With --topic: rank by words alone (BM25 and intent), without re-ranking by meaning
+        #[arg(long, requires = "topic")]
+        lexical: bool,
     },
     /// Search mentions: boolean query, phrases, proximity, fields, dates, signals
     #[command(

@@ -150,7 +150,35 @@ pub struct Ranked {
     pub prospect: Prospect,
     /// BM25 of their posts for the topic (0 without one), or similarity to the customers.
     pub relevance: f32,
+    /// Cosine similarity of the topic's embedding to their closest post, when re-ranked by
+    /// meaning ([`rerank_by_meaning`]).
+    pub similarity: Option<f32>,
     pub score: f32,
+}
+
+/// Re-ranks topic results by meaning: `similarity[i]` is the cosine of the topic's embedding
+/// to prospect i's closest post. The score becomes 45% normalised BM25, 35% similarity and 20%
+/// intent, so a post that says the same thing in other words counts, and one that only shares
+/// a word counts less.
+pub fn rerank_by_meaning(ranked: Vec<Ranked>, similarity: &[f32]) -> Vec<Ranked> {
+    let best = ranked.iter().map(|r| r.relevance).fold(0.0_f32, f32::max).max(f32::EPSILON);
+    let mut reranked: Vec<Ranked> = ranked
+        .into_iter()
+        .zip(similarity.iter().copied().chain(std::iter::repeat(0.0)))
+        .map(|(mut ranked, similarity)| {
+            let similarity = similarity.clamp(0.0, 1.0);
+            ranked.score = 0.45 * ranked.relevance / best + 0.35 * similarity + 0.2 * ranked.prospect.intent;
+            ranked.similarity = Some(similarity);
+            ranked
+        })
+        .collect();
+    reranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.prospect.last_seen.cmp(&a.prospect.last_seen))
+            .then(a.prospect.author.cmp(&b.prospect.author))
+    });
+    reranked
 }
 
 /// Ranks prospects, each given with the texts of their posts. With a topic: prospects
@@ -159,7 +187,10 @@ pub struct Ranked {
 pub fn rank(prospects: Vec<(Prospect, Vec<String>)>, topic: Option<&str>) -> Vec<Ranked> {
     let query: Vec<String> = topic.map(text::terms).unwrap_or_default();
     let mut ranked: Vec<Ranked> = if query.is_empty() {
-        prospects.into_iter().map(|(prospect, _)| Ranked { score: prospect.intent, relevance: 0.0, prospect }).collect()
+        prospects
+            .into_iter()
+            .map(|(prospect, _)| Ranked { score: prospect.intent, relevance: 0.0, similarity: None, prospect })
+            .collect()
     } else {
         let documents: Vec<Vec<String>> =
             prospects.iter().map(|(_, texts)| texts.iter().flat_map(|t| text::terms(t)).collect()).collect();
@@ -172,6 +203,7 @@ pub fn rank(prospects: Vec<(Prospect, Vec<String>)>, topic: Option<&str>) -> Vec
             .map(|((prospect, _), relevance)| Ranked {
                 score: 0.7 * relevance / best + 0.3 * prospect.intent,
                 relevance,
+                similarity: None,
                 prospect,
             })
             .collect()
@@ -261,7 +293,7 @@ pub fn lookalikes(prospects: Vec<(Prospect, Vec<String>)>, customer_texts: &[Str
         .zip(&documents)
         .map(|((prospect, _), document)| {
             let relevance = cosine(&vector(document), &target);
-            Ranked { score: 0.8 * relevance + 0.2 * prospect.intent, relevance, prospect }
+            Ranked { score: 0.8 * relevance + 0.2 * prospect.intent, relevance, similarity: None, prospect }
         })
         .filter(|ranked| ranked.relevance > 0.0)
         .collect();
@@ -337,6 +369,19 @@ mod tests {
         assert_eq!(ranked.iter().map(|r| r.prospect.author.as_str()).collect::<Vec<_>>(), vec!["invoices"]);
         let by_intent = rank(vec![(prospect("low", 0.5), vec![]), (prospect("high", 0.9), vec![])], None);
         assert_eq!(by_intent[0].prospect.author, "high");
+    }
+
+    #[test]
+    fn meaning_lifts_a_post_that_says_it_in_other_words() {
+        let candidates = vec![
+            Ranked { prospect: prospect("shares-a-word", 0.7), relevance: 4.0, similarity: None, score: 0.0 },
+            Ranked { prospect: prospect("same-meaning", 0.7), relevance: 2.0, similarity: None, score: 0.0 },
+        ];
+        let reranked = rerank_by_meaning(candidates, &[0.1, 0.9]);
+        let order: Vec<&str> = reranked.iter().map(|r| r.prospect.author.as_str()).collect();
+        assert_eq!(order, ["same-meaning", "shares-a-word"]);
+        assert_eq!(reranked[0].similarity, Some(0.9));
+        assert!((reranked[0].score - (0.45 * 0.5 + 0.35 * 0.9 + 0.2 * 0.7)).abs() < 1e-6);
     }
 
     #[test]

@@ -49,8 +49,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Customers(command) => customers::run(&context, command).await,
         Command::Match(command) => matches::run(&context, command).await,
-        Command::Prospects { topic, limit, like_customers } => {
-            prospects::run(&context, topic.as_deref(), limit, like_customers).await
+        Command::Prospects { topic, limit, like_customers, lexical } => {
+            prospects::run(&context, topic.as_deref(), limit, like_customers, lexical).await
         }
         Command::Search { query, source, since, limit, collapse, sort } => {
             search::run(&context, &query, search::Filters { source, since }, limit as usize, collapse, sort).await

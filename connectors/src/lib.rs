@@ -6,7 +6,8 @@
 //! folder and one line of [`registry`]; a test fails if a folder is not registered.
 //!
 //! Each folder implements [`contract::Source`]; cursor pieces several sources share live in
-//! [`contract`], [`window`] (creation-time windows) and [`documents`] (feeds and pages).
+//! [`contract`], [`window`] (creation-time windows) and [`documents`] (feeds and pages);
+//! [`keywords`] matches queries locally where a listing cannot be searched.
 //! [`http`] is the one HTTP client (quota per host and credential, retries with jitter,
 //! `Retry-After`, auth errors, capped bodies). So far one source is here,
 //! Hacker News; `hark pull` drives it. Connectors must not touch the store, the index or the
@@ -20,6 +21,7 @@ pub mod dates;
 pub mod documents;
 pub mod hackernews;
 pub mod http;
+pub mod keywords;
 pub mod mastodon;
 pub mod reddit;
 pub mod rss;

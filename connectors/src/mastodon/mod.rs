@@ -1,10 +1,18 @@
-//! Mastodon: public statuses from one server (the `base_url`), by hashtag and by search.
+//! Mastodon: public statuses from one server (the `base_url`), by hashtag, by search and from
+//! the public timeline filtered by keyword.
 //!
 //! - `tags`: `GET {base_url}/api/v1/timelines/tag/{tag}?limit=40` (no token needed on most
 //!   servers; boosts are not included).
 //! - `queries`: `GET {base_url}/api/v2/search?q=…&type=statuses&limit=40`: full-text search
 //!   needs a search backend on the server and, on most servers, a user token
 //!   (`token_env`, sent as `Authorization: Bearer`; the token also goes with tag requests).
+//! - `timelines`: `"public"` (every public status the server knows, federated ones included)
+//!   and `"local"` (its own accounts' only): `GET {base_url}/api/v1/timelines/public?limit=40`,
+//!   with `&local=true` for `"local"`. No token needed on most servers. This is a firehose, so
+//!   a status from it is kept only when its text (content warning included) matches one of
+//!   the source's `queries` locally ([`crate::keywords::matches_query`]: words, `"phrases"`,
+//!   `OR`, `-term`/`NOT term`); `timelines` without `queries` is refused. The queries are
+//!   still searched as well.
 //!
 //! A server only knows the posts that reached it; poll several servers (several sources) for
 //! breadth. The mention's external id is the status `uri` (its ActivityPub id, the same on
@@ -13,13 +21,16 @@
 //! gives no parent `uri`); the thread root is not given, so `thread_id` stays empty.
 //! Followers-only and direct posts (a token's search can return them) are never collected.
 //!
-//! Cursor, per tag and query: the newest status id seen (ids are time-sortable snowflakes),
-//! sent as `since_id` (tags) or `min_id` (search), with every id at or below it dropped
-//! client-side, so a server that ignores the parameter repeats nothing. The first pass takes
+//! Cursor, per tag, query and timeline: the newest status id seen (ids are time-sortable
+//! snowflakes), sent as `since_id` (tags, timelines) or `min_id` (search), with every id at or
+//! below it dropped client-side, so a server that ignores the parameter repeats nothing. A
+//! timeline's statuses that match no query still move its mark. The first pass takes
 //! the newest page only. When a later pass finds its first page full, the connector walks the
 //! window backwards, one page per pass (`max_id` from the `Link: <…>; rel="next"` header, or
 //! the page's oldest id for search) with `more` set, and moves the high-water mark up only
-//! once the walk reaches it, so a burst between two polls is read whole.
+//! once the walk reaches it, so a burst between two polls is read whole. On a busy server's
+//! public timeline that walk can be long: the filter applies to what is read, not to what is
+//! requested.
 //!
 //! Rate limit: 300 requests per 5 minutes per token or IP (`X-RateLimit-*` headers, which the
 //! HTTP client paces to). Example:
@@ -31,6 +42,7 @@
 //! base_url = "https://fosstodon.org"
 //! tags = ["acmecrm"]
 //! queries = ["acme crm"]
+//! timelines = ["local"]
 //! token_env = "HARK_FOSSTODON_TOKEN"
 //! interval = "5m"
 //! ```
@@ -53,13 +65,15 @@ use convert::{Context, Statuses, compare_ids, is_valid_id};
 pub const KIND: Kind = Kind {
     name: "mastodon",
     folder: "mastodon",
-    description: "Mastodon statuses by hashtag or full-text search, from one server (the base_url)",
+    description: "Mastodon statuses by hashtag, full-text search or keyword-filtered public timeline, from one \
+                  server (the base_url)",
     example: "[[sources]]\nid = \"fosstodon\"\nkind = \"mastodon\"\nbase_url = \"https://fosstodon.org\"   # the server\n\
               tags = [\"acmecrm\"]\n# queries = [\"acme crm\"]   # search needs a token on most servers\n\
+              # timelines = [\"local\"]   # or \"public\": kept where a status matches a query\n\
               # token_env = \"HARK_FOSSTODON_TOKEN\"\ninterval = \"5m\"\n",
     fields: Fields {
-        allowed: &["tags", "queries", "token_env"],
-        needs_one_of: &["tags", "queries"],
+        allowed: &["tags", "queries", "timelines", "token_env"],
+        needs_one_of: &["tags", "queries", "timelines"],
         required: &["base_url"],
     },
     quotas: &[("*", DEFAULT_PER_MINUTE)],
@@ -83,8 +97,14 @@ fn build(settings: &Settings) -> Result<Box<dyn Connector>, String> {
         (Some(variable), Some(value)) => Some(Token { variable, value }),
         _ => None,
     };
-    let source = Mastodon::new(base_url, &settings.strings("tags"), &settings.strings("queries"), token)
-        .map_err(|err| format!("{}: {err}", settings.id))?;
+    let source = Mastodon::with_timelines(
+        base_url,
+        &settings.strings("tags"),
+        &settings.strings("queries"),
+        &settings.strings("timelines"),
+        token,
+    )
+    .map_err(|err| format!("{}: {err}", settings.id))?;
     Ok(Named::boxed(&settings.id, source))
 }
 
@@ -106,6 +126,10 @@ impl std::fmt::Debug for Token {
 enum Feed {
     Tag(String),
     Search(String),
+    /// The public timeline: the server's own accounts only when `local`.
+    Timeline {
+        local: bool,
+    },
 }
 
 impl Feed {
@@ -113,6 +137,17 @@ impl Feed {
         match self {
             Self::Tag(tag) => format!("tag:{tag}"),
             Self::Search(query) => format!("search:{query}"),
+            Self::Timeline { local: false } => "timeline:public".to_owned(),
+            Self::Timeline { local: true } => "timeline:local".to_owned(),
+        }
+    }
+
+    /// A `timelines` entry: `"public"` or `"local"` (any case).
+    fn timeline(name: &str) -> Result<Self, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "public" => Ok(Self::Timeline { local: false }),
+            "local" => Ok(Self::Timeline { local: true }),
+            _ => Err(format!("timelines: unknown timeline {name:?}; expected \"public\" or \"local\"")),
         }
     }
 }
@@ -153,6 +188,8 @@ pub struct Mastodon {
     base: reqwest::Url,
     instance: String,
     feeds: Vec<Feed>,
+    /// The queries a timeline's statuses must match one of to be kept.
+    filter: Vec<String>,
     token: Option<Token>,
 }
 
@@ -189,6 +226,18 @@ impl Source for Mastodon {
 impl Mastodon {
     /// A source on the server at `base_url`; tags may carry a leading `#`.
     pub fn new(base_url: &str, tags: &[String], queries: &[String], token: Option<Token>) -> Result<Self, String> {
+        Self::with_timelines(base_url, tags, queries, &[], token)
+    }
+
+    /// A source that also reads `timelines` (`"public"`, `"local"`), keeping their statuses
+    /// that match one of `queries`; timelines without queries are refused.
+    pub fn with_timelines(
+        base_url: &str,
+        tags: &[String],
+        queries: &[String],
+        timelines: &[String],
+        token: Option<Token>,
+    ) -> Result<Self, String> {
         let base = reqwest::Url::parse(base_url.trim().trim_end_matches('/'))
             .map_err(|err| format!("base_url {base_url:?} is not a URL: {err}"))?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
@@ -201,13 +250,21 @@ impl Mastodon {
             .filter(|tag| !tag.is_empty())
             .map(Feed::Tag)
             .collect();
-        feeds.extend(queries.iter().map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()).map(Feed::Search));
+        let filter: Vec<String> = queries.iter().map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()).collect();
+        feeds.extend(filter.iter().cloned().map(Feed::Search));
+        let timelines: Vec<Feed> = timelines.iter().map(|name| Feed::timeline(name)).collect::<Result<_, _>>()?;
+        if !timelines.is_empty() && filter.is_empty() {
+            return Err("timelines need queries: the public timeline is a firehose, and only its statuses that \
+                        match one of the queries are kept"
+                .to_owned());
+        }
+        feeds.extend(timelines);
         let mut seen = HashSet::new();
         feeds.retain(|feed| seen.insert(feed.key()));
         if feeds.is_empty() {
-            return Err("a mastodon source needs at least one tag or query".to_owned());
+            return Err("a mastodon source needs at least one tag, query or timeline".to_owned());
         }
-        Ok(Self { base, instance, feeds, token })
+        Ok(Self { base, instance, feeds, filter, token })
     }
 
     /// `base_url` with `segments` appended (each percent-encoded as needed).
@@ -221,17 +278,24 @@ impl Mastodon {
 
     fn feed_url(&self, feed: &Feed, newest: Option<&str>, max_id: Option<&str>) -> reqwest::Url {
         let limit = LIMIT.to_string();
-        let (mut url, lower_bound) = match feed {
-            Feed::Tag(tag) => (self.endpoint(&["api", "v1", "timelines", "tag", tag]), "since_id"),
+        // The endpoint, the parameter for the high-water mark, and parameters after `limit`.
+        let (mut url, lower_bound, options): (_, _, &[(&str, &str)]) = match feed {
+            Feed::Tag(tag) => (self.endpoint(&["api", "v1", "timelines", "tag", tag]), "since_id", &[]),
             Feed::Search(query) => {
                 let mut url = self.endpoint(&["api", "v2", "search"]);
                 url.query_pairs_mut().append_pair("q", query).append_pair("type", "statuses");
-                (url, "min_id")
+                (url, "min_id", &[])
             }
+            Feed::Timeline { local } => (
+                self.endpoint(&["api", "v1", "timelines", "public"]),
+                "since_id",
+                if *local { &[("local", "true")] } else { &[] },
+            ),
         };
         {
             let mut query = url.query_pairs_mut();
             query.append_pair("limit", &limit);
+            query.extend_pairs(options);
             if let Some(newest) = newest {
                 query.append_pair(lower_bound, newest);
             }
@@ -260,7 +324,7 @@ impl Mastodon {
         let credential = self.token.as_ref().map(|token| token.variable.as_str());
         let response = http.get(url.as_str(), credential, &headers).await.map_err(|err| self.http_error(feed, err))?;
         let statuses: Statuses = match feed {
-            Feed::Tag(_) => convert::parse_timeline(&response.body, context)?,
+            Feed::Tag(_) | Feed::Timeline { .. } => convert::parse_timeline(&response.body, context)?,
             Feed::Search(_) => convert::parse_search(&response.body, context)?,
         };
 
@@ -291,9 +355,29 @@ impl Mastodon {
             }
             (_, top, _) => FeedCursor { newest: top, paging: None },
         };
-        let mentions =
-            statuses.entries.into_iter().filter(|(id, _)| in_window(id)).map(|(_, mention)| mention).collect();
+        // A timeline's statuses count for the window whether they match or not.
+        let mentions = statuses
+            .entries
+            .into_iter()
+            .filter(|(id, mention)| in_window(id) && self.keeps(feed, mention))
+            .map(|(_, mention)| mention)
+            .collect();
         Ok((FeedPage { response, mentions, skipped: statuses.skipped }, next))
+    }
+
+    /// Whether a status read from `feed` is kept: always for tags and search, for timelines
+    /// when its content warning or text matches one of the queries.
+    fn keeps(&self, feed: &Feed, mention: &hark_core::Mention) -> bool {
+        match feed {
+            Feed::Tag(_) | Feed::Search(_) => true,
+            Feed::Timeline { .. } => {
+                let text = match &mention.title {
+                    Some(title) => format!("{title}\n{}", mention.text),
+                    None => mention.text.clone(),
+                };
+                crate::keywords::matches_any(&text, &self.filter)
+            }
+        }
     }
 
     /// A request error as the connector reports it: other statuses with what the server said

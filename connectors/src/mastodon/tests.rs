@@ -447,6 +447,130 @@ mod fetch {
         }
     }
 
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    /// A source reading `timelines`, filtered by `queries`, with no tags.
+    fn timelines(base: &str, timelines: &[&str], queries: &[&str]) -> Mastodon {
+        Mastodon::with_timelines(base, &[], &strings(queries), &strings(timelines), None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_public_timeline_keeps_only_statuses_matching_a_query() {
+        let server = ReplayServer::start(vec![
+            ("/api/v1/timelines/public", vec![FIXTURES.reply("timeline_public")]),
+            ("/api/v2/search", vec![FIXTURES.reply("search_v2_no_statuses")]),
+        ])
+        .await
+        .unwrap();
+        let http = client(0);
+        // Two of the 20 recorded statuses match; the flight deal is excluded by `-christmas`.
+        let matching =
+            timelines(server.base_url(), &["public"], &["\"barbara jordan\" OR headphones", "alaska -christmas"]);
+        let page = matching.fetch(pass(&http, "m"), None).await.unwrap();
+        let mut kept: Vec<&str> = page.mentions.iter().map(|m| m.external_id.as_str()).collect();
+        kept.sort_unstable();
+        assert_eq!(
+            kept,
+            [
+                "https://mastodon.social/users/Deglassco/statuses/114870361818376588",
+                "https://mastodon.social/users/timberwraith/statuses/114870361691086971",
+            ]
+        );
+        assert!(!page.more);
+        let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+        // The queries are still searched, and the timeline is read once.
+        assert_eq!(
+            targets,
+            [
+                "/api/v2/search?q=%22barbara+jordan%22+OR+headphones&type=statuses&limit=40",
+                "/api/v2/search?q=alaska+-christmas&type=statuses&limit=40",
+                "/api/v1/timelines/public?limit=40",
+            ]
+        );
+
+        // Nothing matches: nothing is kept, yet the timeline's high-water mark moves on.
+        let none = timelines(server.base_url(), &["public"], &["acme crm"]);
+        let page = none.fetch(pass(&http, "m"), None).await.unwrap();
+        assert!(page.mentions.is_empty(), "{:?}", page.mentions.iter().map(|m| &m.text).collect::<Vec<_>>());
+        let cursor: serde_json::Value = serde_json::from_str(page.next_cursor.as_deref().unwrap()).unwrap();
+        assert_eq!(cursor["timeline:public"]["newest"], "114870361973436726");
+    }
+
+    #[tokio::test]
+    async fn the_local_timeline_asks_for_local_and_repeats_nothing() {
+        let server = ReplayServer::start(vec![
+            ("/api/v1/timelines/public", vec![FIXTURES.reply("timeline_public")]),
+            ("/api/v2/search", vec![FIXTURES.reply("search_v2_no_statuses")]),
+        ])
+        .await
+        .unwrap();
+        let http = client(0);
+        let source = timelines(server.base_url(), &["local", "LOCAL"], &["everyone"]);
+        let first = source.fetch(pass(&http, "m"), None).await.unwrap();
+        let mut kept: Vec<&str> = first.mentions.iter().map(|m| m.external_id.as_str()).collect();
+        kept.sort_unstable();
+        assert_eq!(
+            kept,
+            [
+                "https://kolektiva.social/users/nobonzo/statuses/114870361401111213",
+                "https://threads.net/ap/users/17841415492850986/post/18092086090572424/",
+            ]
+        );
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2, "one search, and the local timeline once");
+        assert_eq!(requests[1].target, "/api/v1/timelines/public?limit=40&local=true");
+        assert!(!requests[1].headers.iter().any(|(name, _)| name == "authorization"));
+
+        // The server ignores since_id and repeats the page: nothing comes back twice.
+        let second = source.fetch(pass(&http, "m"), first.next_cursor.as_deref()).await.unwrap();
+        assert!(second.mentions.is_empty());
+        assert!(!second.more);
+        assert_eq!(
+            server.requests()[3].target,
+            "/api/v1/timelines/public?limit=40&local=true&since_id=114870361973436726"
+        );
+        assert_eq!(second.next_cursor, first.next_cursor);
+
+        // Statuses newer than the mark are read, and a content warning counts as text.
+        let newer = serde_json::json!([
+            {"id": "114870361973436800", "uri": "https://a.example/s/2", "spoiler_text": "Everyone, read this",
+             "content": "<p>Behind a warning</p>"},
+            {"id": "114870361973436790", "uri": "https://a.example/s/1", "content": "<p>unrelated</p>"},
+        ]);
+        let server = ReplayServer::start(vec![
+            ("/api/v1/timelines/public", vec![Reply::new(200, newer.to_string())]),
+            ("/api/v2/search", vec![FIXTURES.reply("search_v2_no_statuses")]),
+        ])
+        .await
+        .unwrap();
+        let source = timelines(server.base_url(), &["local"], &["everyone"]);
+        let third = source.fetch(pass(&http, "m"), first.next_cursor.as_deref()).await.unwrap();
+        let kept: Vec<&str> = third.mentions.iter().map(|m| m.external_id.as_str()).collect();
+        assert_eq!(kept, ["https://a.example/s/2"]);
+        let cursor: serde_json::Value = serde_json::from_str(third.next_cursor.as_deref().unwrap()).unwrap();
+        assert_eq!(cursor["timeline:local"]["newest"], "114870361973436800");
+    }
+
+    #[test]
+    fn build_refuses_timelines_without_queries() {
+        let settings = Settings::new("m")
+            .with_base_url("https://fosstodon.org")
+            .with("tags", serde_json::json!(["acme"]))
+            .with("timelines", serde_json::json!(["public"]));
+        let err = (KIND.build)(&settings).err().unwrap();
+        assert!(err.starts_with("m: timelines need queries"), "{err}");
+        let only =
+            Settings::new("m").with_base_url("https://fosstodon.org").with("timelines", serde_json::json!(["local"]));
+        assert!((KIND.build)(&only).err().unwrap().contains("timelines need queries"));
+        let unknown =
+            only.clone().with("queries", serde_json::json!(["acme"])).with("timelines", serde_json::json!(["home"]));
+        let err = (KIND.build)(&unknown).err().unwrap();
+        assert!(err.contains("unknown timeline \"home\""), "{err}");
+        assert!((KIND.build)(&only.with("queries", serde_json::json!(["acme"]))).is_ok());
+    }
+
     #[test]
     fn build_checks_the_settings() {
         let settings = Settings::new("m").with("tags", serde_json::json!(["acme"]));

@@ -1,6 +1,5 @@
 //! Reddit listings → mentions (pure): submissions (`t3`) and comments (`t1`), removed and
-//! deleted items told apart from unreadable ones, local keyword matching for comment listings,
-//! and the token endpoint's answer.
+//! deleted items told apart from unreadable ones, and the token endpoint's answer.
 
 use chrono::{DateTime, Utc};
 use hark_core::text::html_to_text;
@@ -157,72 +156,6 @@ pub fn thing_to_mention(
     }
     mention.raw = Some(raw.clone());
     Some(mention)
-}
-
-/// Whether `text` matches a Reddit-style keyword query, checked locally (comments cannot be
-/// searched through the API): alternatives separated by `OR`, each a list of terms that must
-/// all occur (case-insensitive); `"quoted phrases"` stay whole, `AND` is implied, a term
-/// prefixed with `-` or `NOT` must not occur. Field prefixes (`title:`) are dropped.
-pub fn matches_query(text: &str, query: &str) -> bool {
-    let text = text.to_lowercase();
-    let mut alternatives: Vec<Vec<(bool, String)>> = vec![Vec::new()];
-    let mut negate_next = false;
-    for token in tokens(query) {
-        match token.as_str() {
-            "OR" | "|" => {
-                alternatives.push(Vec::new());
-                continue;
-            }
-            "AND" | "&&" => continue,
-            "NOT" => {
-                negate_next = true;
-                continue;
-            }
-            _ => {}
-        }
-        let (negated, term) = match token.strip_prefix('-') {
-            Some(rest) if !rest.is_empty() => (true, rest.to_owned()),
-            _ => (negate_next, token),
-        };
-        negate_next = false;
-        let term = match term.split_once(':') {
-            Some((field, rest)) if field.chars().all(|c| c.is_ascii_alphabetic()) && !rest.is_empty() => rest,
-            _ => term.as_str(),
-        };
-        let term = term.trim_matches('"').to_lowercase();
-        if !term.is_empty() {
-            alternatives.last_mut().expect("never empty").push((negated, term));
-        }
-    }
-    alternatives.iter().filter(|terms| !terms.is_empty()).any(|terms| {
-        terms.iter().all(|(negated, term)| text.contains(term.as_str()) != *negated)
-            && terms.iter().any(|(negated, _)| !negated)
-    })
-}
-
-/// Whitespace-separated tokens, keeping `"quoted phrases"` (quotes included) together.
-fn tokens(query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in query.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 /// The answer of the token endpoint: the access token and its lifetime in seconds. A body

@@ -7,7 +7,7 @@
 //! - `queries` only: a site-wide search per query, `GET /search?q=…&sort=new&type=link`.
 //! - both: a search per query inside the subreddits (`/r/a+b/search?…&restrict_sr=1`), and with
 //!   `comments = true` the subreddits' comment listing kept only where a comment matches a query
-//!   locally (comments cannot be searched through the API; see [`convert::matches_query`]).
+//!   locally (comments cannot be searched through the API; see [`crate::keywords::matches_query`]).
 //!
 //! Access: with `client_id_env` and `client_secret_env`, an application-only OAuth token
 //! (`POST {www.reddit.com}/api/v1/access_token`, HTTP Basic, `grant_type=client_credentials`,
@@ -373,8 +373,7 @@ impl Reddit {
             match entry.mention {
                 None => page.skipped += 1,
                 Some(mention)
-                    if target.filter.is_empty()
-                        || target.filter.iter().any(|query| convert::matches_query(&mention.text, query)) =>
+                    if target.filter.is_empty() || crate::keywords::matches_any(&mention.text, &target.filter) =>
                 {
                     page.mentions.push(mention);
                 }

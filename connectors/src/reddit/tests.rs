@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::convert::{matches_query, parse_listing, parse_token};
+use super::convert::{parse_listing, parse_token};
 use crate::ConnectorError;
 use crate::testing::Fixtures;
 
@@ -138,22 +138,6 @@ fn ids_are_stable_across_parses() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids("reddit"), ids("another-name"));
-}
-
-#[test]
-fn keyword_queries_match_locally() {
-    let text = "Switching from Pipedrive to Acme CRM next month; the \"acme sync\" add-on looks good";
-    assert!(matches_query(text, "acme crm"));
-    assert!(matches_query(text, "ACME AND pipedrive"));
-    assert!(matches_query(text, "\"acme sync\""));
-    assert!(!matches_query(text, "\"sync acme\""));
-    assert!(matches_query(text, "hubspot OR pipedrive"));
-    assert!(!matches_query(text, "acme -pipedrive"));
-    assert!(!matches_query(text, "acme NOT pipedrive"));
-    assert!(matches_query(text, "title:acme"));
-    assert!(!matches_query(text, "hubspot"));
-    assert!(!matches_query(text, ""));
-    assert!(!matches_query(text, "-hubspot"), "a query of exclusions only matches nothing");
 }
 
 #[test]

@@ -425,7 +425,7 @@ mod tests {
                 "sources[1].feeds[0]: must be an http:// or https:// URL",
                 r#"sources[2].interval: "soon" is not a duration; write e.g. "30s", "5m", "1h30m""#,
                 "sources[2].subreddits: must not be empty (set at least one of: subreddits, queries)",
-                r#"sources[3].color: unknown field for kind "mastodon"; expected one of: tags, queries, token_env"#,
+                r#"sources[3].color: unknown field for kind "mastodon"; expected one of: tags, queries, timelines, token_env"#,
                 r#"sources[3].token_env: must name an environment variable (e.g. "HARK_REDDIT_SECRET"), never hold the secret itself"#,
                 r#"sources[3].base_url: is required for kind "mastodon""#,
                 r#"sources[4].kind: unknown kind "twitter"; expected one of: reddit, hackernews, mastodon, bluesky, stackexchange, rss, web"#,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use hark_core::{CustomerId, Match, MatchMethod, MatchState, Mention, MentionId};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
 use crate::audit::{self, AuditEvent};
 use crate::mentions::mention_from_row;
@@ -160,6 +160,39 @@ async fn check_subjects(
     Ok(customer_exists.is_none().then(|| DecisionError::NoCustomer(customer.to_string())))
 }
 
+/// A decision about to be recorded: the audit action, the match as decided, and what it was.
+struct Decided<'a> {
+    action: &'static str,
+    decided: &'a Match,
+    previous: Option<&'a Match>,
+}
+
+/// Audits a decision and commits its transaction.
+async fn close_decision(
+    mut tx: Transaction<'static, Sqlite>,
+    decision: Decided<'_>,
+    author: &AuthorRef,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let detail = audit_detail(decision.decided, author, decision.previous);
+    let subject = decision.decided.mention_id.as_str();
+    audit::append(&mut tx, &AuditEvent { at: now, actor, action: decision.action, subject, detail }).await?;
+    tx.commit().await.map_err(query_error("committing a match decision"))
+}
+
+/// Forgets a person's rejection of `customer` for `author`.
+async fn forget_rejection(conn: &mut SqliteConnection, author: &AuthorRef, customer: &CustomerId) -> Result<()> {
+    sqlx::query("DELETE FROM match_rejections WHERE source_kind = ? AND author_key = ? AND customer_id = ?")
+        .bind(&author.source_kind)
+        .bind(&author.key)
+        .bind(customer.as_str())
+        .execute(conn)
+        .await
+        .map_err(query_error("forgetting a rejection"))?;
+    Ok(())
+}
+
 fn audit_detail(matched: &Match, author: &AuthorRef, previous: Option<&Match>) -> serde_json::Value {
     serde_json::json!({
         "mention": matched.mention_id,
@@ -283,6 +316,21 @@ impl Store {
         Ok(summary)
     }
 
+    /// Opens a decision on (mention, customer): a transaction, both subjects checked to exist,
+    /// and the pair's current match if any.
+    async fn open_decision(
+        &self,
+        mention: &MentionId,
+        customer: &CustomerId,
+    ) -> Result<std::result::Result<(Transaction<'static, Sqlite>, Option<Match>), DecisionError>> {
+        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
+        if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
+            return Ok(Err(err));
+        }
+        let previous = find_match(&mut tx, mention, customer).await?;
+        Ok(Ok((tx, previous)))
+    }
+
     /// A person confirms a match the machine made or proposed.
     pub async fn confirm_match(
         &self,
@@ -292,11 +340,11 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<DecisionResult> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
-        if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
-            return Ok(Err(err));
-        }
-        let Some(previous) = find_match(&mut tx, mention, customer).await? else {
+        let (mut tx, previous) = match self.open_decision(mention, customer).await? {
+            Ok(opened) => opened,
+            Err(err) => return Ok(Err(err)),
+        };
+        let Some(previous) = previous else {
             return Ok(Err(DecisionError::NoMatch { mention: mention.to_string(), customer: customer.to_string() }));
         };
         match previous.state {
@@ -320,13 +368,14 @@ impl Store {
             .await
             .map_err(query_error("clearing other machine matches"))?;
         insert_match(&mut tx, &confirmed, now).await?;
-        let detail = audit_detail(&confirmed, author, Some(&previous));
-        audit::append(
-            &mut tx,
-            &AuditEvent { at: now, actor, action: "match.confirm", subject: mention.as_str(), detail },
+        close_decision(
+            tx,
+            Decided { action: "match.confirm", decided: &confirmed, previous: Some(&previous) },
+            author,
+            actor,
+            now,
         )
         .await?;
-        tx.commit().await.map_err(query_error("committing a match decision"))?;
         Ok(Ok(confirmed))
     }
 
@@ -340,11 +389,10 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<DecisionResult> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
-        if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
-            return Ok(Err(err));
-        }
-        let previous = find_match(&mut tx, mention, customer).await?;
+        let (mut tx, previous) = match self.open_decision(mention, customer).await? {
+            Ok(opened) => opened,
+            Err(err) => return Ok(Err(err)),
+        };
         if previous.as_ref().is_some_and(|previous| previous.state == MatchState::Rejected) {
             return Ok(Err(DecisionError::Already("rejected")));
         }
@@ -373,13 +421,14 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(query_error("remembering a rejection"))?;
-        let detail = audit_detail(&rejected, author, previous.as_ref());
-        audit::append(
-            &mut tx,
-            &AuditEvent { at: now, actor, action: "match.reject", subject: mention.as_str(), detail },
+        close_decision(
+            tx,
+            Decided { action: "match.reject", decided: &rejected, previous: previous.as_ref() },
+            author,
+            actor,
+            now,
         )
         .await?;
-        tx.commit().await.map_err(query_error("committing a match decision"))?;
         Ok(Ok(rejected))
     }
 
@@ -393,11 +442,10 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<DecisionResult> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
-        if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
-            return Ok(Err(err));
-        }
-        let previous = find_match(&mut tx, mention, customer).await?;
+        let (mut tx, previous) = match self.open_decision(mention, customer).await? {
+            Ok(opened) => opened,
+            Err(err) => return Ok(Err(err)),
+        };
         if previous.as_ref().is_some_and(|previous| previous.state == MatchState::Confirmed) {
             return Ok(Err(DecisionError::Already("confirmed")));
         }
@@ -414,18 +462,16 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(query_error("clearing machine matches"))?;
-        sqlx::query("DELETE FROM match_rejections WHERE source_kind = ? AND author_key = ? AND customer_id = ?")
-            .bind(&author.source_kind)
-            .bind(&author.key)
-            .bind(customer.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("lifting a rejection"))?;
+        forget_rejection(&mut tx, author, customer).await?;
         insert_match(&mut tx, &linked, now).await?;
-        let detail = audit_detail(&linked, author, previous.as_ref());
-        audit::append(&mut tx, &AuditEvent { at: now, actor, action: "match.link", subject: mention.as_str(), detail })
-            .await?;
-        tx.commit().await.map_err(query_error("committing a match decision"))?;
+        close_decision(
+            tx,
+            Decided { action: "match.link", decided: &linked, previous: previous.as_ref() },
+            author,
+            actor,
+            now,
+        )
+        .await?;
         Ok(Ok(linked))
     }
 
@@ -440,11 +486,11 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<DecisionResult> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
-        if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
-            return Ok(Err(err));
-        }
-        let Some(previous) = find_match(&mut tx, mention, customer).await? else {
+        let (mut tx, previous) = match self.open_decision(mention, customer).await? {
+            Ok(opened) => opened,
+            Err(err) => return Ok(Err(err)),
+        };
+        let Some(previous) = previous else {
             return Ok(Err(DecisionError::NoMatch { mention: mention.to_string(), customer: customer.to_string() }));
         };
         if matches!(previous.state, MatchState::Auto | MatchState::Proposed) {
@@ -462,18 +508,16 @@ impl Store {
             .await
             .map_err(query_error("removing a decision"))?;
         if previous.state == MatchState::Rejected {
-            sqlx::query("DELETE FROM match_rejections WHERE source_kind = ? AND author_key = ? AND customer_id = ?")
-                .bind(&author.source_kind)
-                .bind(&author.key)
-                .bind(customer.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error("forgetting a rejection"))?;
+            forget_rejection(&mut tx, author, customer).await?;
         }
-        let detail = audit_detail(&previous, author, Some(&previous));
-        audit::append(&mut tx, &AuditEvent { at: now, actor, action: "match.undo", subject: mention.as_str(), detail })
-            .await?;
-        tx.commit().await.map_err(query_error("committing a match decision"))?;
+        close_decision(
+            tx,
+            Decided { action: "match.undo", decided: &previous, previous: Some(&previous) },
+            author,
+            actor,
+            now,
+        )
+        .await?;
         Ok(Ok(previous))
     }
 

@@ -186,13 +186,7 @@ impl Indexer {
             let Some(last) = batch.last() else { break };
             after = last.seq;
             indexed += batch.len() as u64;
-            let ids: Vec<MentionId> = batch.iter().map(|stored| stored.mention.id.clone()).collect();
-            let shared = Arc::clone(&self.shared);
-            tokio::task::spawn_blocking(move || shared.add(&batch))
-                .await
-                .map_err(|err| IndexError::Task(err.to_string()))??;
-            // Indexed with their current customer link: nothing left to refresh for them.
-            store.clear_refresh(&ids.iter().collect::<Vec<_>>()).await?;
+            self.add_and_clear(store, batch).await?;
             progress(Progress { indexed, total: total.max(indexed) });
         }
         let refreshed = self.refresh_links(store).await?;
@@ -209,13 +203,20 @@ impl Indexer {
                 return Ok(refreshed);
             }
             refreshed += batch.len() as u64;
-            let ids: Vec<MentionId> = batch.iter().map(|stored| stored.mention.id.clone()).collect();
-            let shared = Arc::clone(&self.shared);
-            tokio::task::spawn_blocking(move || shared.add(&batch))
-                .await
-                .map_err(|err| IndexError::Task(err.to_string()))??;
-            store.clear_refresh(&ids.iter().collect::<Vec<_>>()).await?;
+            self.add_and_clear(store, batch).await?;
         }
+    }
+
+    /// Indexes `batch` off the async runtime, then takes it off the store's refresh queue:
+    /// it now carries each mention's current customer link.
+    async fn add_and_clear(&self, store: &Store, batch: Vec<SequencedMention>) -> Result<()> {
+        let ids: Vec<MentionId> = batch.iter().map(|stored| stored.mention.id.clone()).collect();
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || shared.add(&batch))
+            .await
+            .map_err(|err| IndexError::Task(err.to_string()))??;
+        store.clear_refresh(&ids.iter().collect::<Vec<_>>()).await?;
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ use hark_replay::{ReplayServer, Reply};
 use serde::Serialize;
 
 use super::import::whoami;
-use super::pull::{self, SourceReport};
+use super::pull::{self, SourceReport, print_reports};
 use crate::cli::GlobalArgs;
 use crate::commands::EXIT_PARTIAL;
 use crate::config::{Config, ConfigOrigin, SourceConfig};
@@ -491,28 +491,7 @@ fn print_summary(summary: &Summary) -> anyhow::Result<()> {
         } else {
             println!("pass {}: the same sources again; nothing is stored twice", pass.pass);
         }
-        let rows: Vec<Vec<String>> = pass
-            .sources
-            .iter()
-            .map(|r| {
-                vec![
-                    r.id.clone(),
-                    r.kind.clone(),
-                    r.outcome.clone(),
-                    r.requests.to_string(),
-                    r.new.to_string(),
-                    r.duplicates.to_string(),
-                    r.linked.to_string(),
-                    r.complaints.to_string(),
-                    r.intents.to_string(),
-                    r.error.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        print_table(
-            &["SOURCE", "KIND", "OUTCOME", "REQUESTS", "NEW", "DUPLICATES", "LINKED", "COMPLAINTS", "INTENT", "ERROR"],
-            &rows,
-        )?;
+        print_reports(&pass.sources, summary.scored)?;
     }
     println!();
     if summary.scored {

@@ -72,28 +72,41 @@ pub async fn run(context: &AppContext, only: &[String], classify: bool) -> anyho
     if context.global.json {
         print_json(&reports)?;
     } else {
-        let rows: Vec<Vec<String>> = reports
-            .iter()
-            .map(|r| {
-                vec![
-                    r.id.clone(),
-                    r.kind.clone(),
-                    r.outcome.clone(),
-                    r.requests.to_string(),
-                    r.pages.to_string(),
-                    r.new.to_string(),
-                    r.duplicates.to_string(),
-                    format!("{:.1}s", r.rate_limit_wait_ms as f64 / 1000.0),
-                    r.error.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        print_table(
-            &["SOURCE", "KIND", "OUTCOME", "REQUESTS", "PAGES", "NEW", "DUPLICATES", "WAITED", "ERROR"],
-            &rows,
-        )?;
+        print_reports(&reports, classify)?;
     }
     Ok(if failed { ExitCode::from(EXIT_PARTIAL) } else { ExitCode::SUCCESS })
+}
+
+/// The per-source table of a pass; `scored` adds the complaint and intent counts.
+pub(crate) fn print_reports(reports: &[SourceReport], scored: bool) -> anyhow::Result<()> {
+    let mut headers = vec!["SOURCE", "KIND", "OUTCOME", "REQUESTS", "PAGES", "NEW", "DUPLICATES", "LINKED", "WAITED"];
+    if scored {
+        headers.extend(["COMPLAINTS", "INTENT"]);
+    }
+    headers.push("ERROR");
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.id.clone(),
+                r.kind.clone(),
+                r.outcome.clone(),
+                r.requests.to_string(),
+                r.pages.to_string(),
+                r.new.to_string(),
+                r.duplicates.to_string(),
+                r.linked.to_string(),
+                format!("{:.1}s", r.rate_limit_wait_ms as f64 / 1000.0),
+            ];
+            if scored {
+                row.extend([r.complaints.to_string(), r.intents.to_string()]);
+            }
+            row.push(r.error.clone().unwrap_or_default());
+            row
+        })
+        .collect();
+    print_table(&headers, &rows)?;
+    Ok(())
 }
 
 /// One pass over `sources` through `pipeline`, in order: what each did. A source that cannot

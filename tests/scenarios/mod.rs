@@ -1,3 +1,4 @@
+//! The end-to-end scenarios, one module per area.
 mod cli;
 mod customers;
 mod demo;

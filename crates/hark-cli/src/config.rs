@@ -387,6 +387,28 @@ mod tests {
     }
 
     #[test]
+    fn the_templates_commented_out_settings_are_valid_when_switched_on() {
+        // Uncomment every commented setting (`# key = ...`, `# [[sources]]`, `# [matching]`).
+        let switched_on: String = TEMPLATE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(key, _)| !key.contains(' ')) =>
+                {
+                    rest.to_owned()
+                }
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = Config::parse(&switched_on, Path::new("hark.toml")).unwrap_or_else(|err| panic!("{err}"));
+        let mut kinds: Vec<&str> = config.sources.iter().map(|source| source.kind.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), hark_connectors::registry().len(), "every kind has an example: {kinds:?}");
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_path() {
         let found = problems(
             r#"

@@ -176,6 +176,8 @@ fn search_follows_match_decisions() {
     let linked = found("slow customer:yes");
     assert_eq!(linked.len(), 1, "the link reached the index");
     assert_eq!(linked[0]["customer"]["crm_ref"], "C2");
+    let status = ws.run(&["status", "--json"]).json();
+    assert_eq!(status["matches"]["confirmed"], 1, "{status}");
     assert!(found("slow customer:no").is_empty());
 
     ws.run(&["match", "undo", &mention, "C2"]).assert_ok();

@@ -207,6 +207,14 @@ fn audit_detail(matched: &Match, author: &AuthorRef, previous: Option<&Match>) -
 }
 
 impl Store {
+    /// Matches by state (`auto`, `proposed`, `confirmed`, `rejected`), states without any left out.
+    pub async fn count_matches_by_state(&self) -> Result<Vec<(String, i64)>> {
+        sqlx::query_as("SELECT state, COUNT(*) FROM matches GROUP BY state ORDER BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("counting matches"))
+    }
+
     /// Every match row of these mentions.
     pub async fn matches_for_mentions(&self, ids: &[MentionId]) -> Result<Vec<Match>> {
         let mut out = Vec::new();

@@ -16,6 +16,8 @@ struct Status {
     customers: i64,
     /// queue → state → count, every queue and state present.
     queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
+    /// Customer matches by state: auto, proposed (waiting for a person), confirmed, rejected.
+    matches: BTreeMap<&'static str, i64>,
     sources: Vec<SourceStatus>,
 }
 
@@ -54,8 +56,20 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
             gaps: source.open_gaps,
         })
         .collect();
-    let status =
-        Status { mentions: store.count_mentions().await?, customers: store.count_customers().await?, queues, sources };
+    let mut matches: BTreeMap<&'static str, i64> =
+        ["auto", "proposed", "confirmed", "rejected"].into_iter().map(|state| (state, 0)).collect();
+    for (state, count) in store.count_matches_by_state().await? {
+        if let Some(slot) = matches.iter_mut().find(|(known, _)| **known == state) {
+            *slot.1 = count;
+        }
+    }
+    let status = Status {
+        mentions: store.count_mentions().await?,
+        customers: store.count_customers().await?,
+        queues,
+        matches,
+        sources,
+    };
     store.close().await;
 
     if context.global.json {
@@ -70,6 +84,11 @@ pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
     println!("data dir   {}", context.global.data_dir.display());
     println!("mentions   {}", thousands(status.mentions));
     println!("customers  {}", thousands(status.customers));
+    let m = &status.matches;
+    println!(
+        "matches    {} automatic, {} confirmed, {} proposed (waiting: `hark match list --state proposed`), {} rejected",
+        m["auto"], m["confirmed"], m["proposed"], m["rejected"]
+    );
     for (queue, states) in &status.queues {
         let open: i64 = ["new", "assigned", "contacted"].iter().map(|state| states[state]).sum();
         let detail: Vec<String> =

@@ -33,7 +33,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
 pub use crate::error::StoreError;
-pub use crate::matches::{AuthorRef, DecisionError, DecisionResult, MachineWriteSummary, MatchListing, parse_state};
+pub use crate::matches::{
+    AuthorRef, DecisionError, DecisionRequest, DecisionResult, MachineWriteSummary, MatchListing, parse_state,
+};
 pub use crate::mentions::{SaveOutcome, SequencedMention};
 pub use crate::queue::QueueCount;
 pub use crate::runs::{CoverageGap, SourceRunSummary};

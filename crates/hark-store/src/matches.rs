@@ -160,6 +160,22 @@ async fn check_subjects(
     Ok(customer_exists.is_none().then(|| DecisionError::NoCustomer(customer.to_string())))
 }
 
+/// Who decides what about which pair, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionRequest<'a> {
+    pub mention: &'a MentionId,
+    pub customer: &'a CustomerId,
+    pub author: &'a AuthorRef,
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+impl DecisionRequest<'_> {
+    fn no_match(&self) -> DecisionError {
+        DecisionError::NoMatch { mention: self.mention.to_string(), customer: self.customer.to_string() }
+    }
+}
+
 /// A decision about to be recorded: the audit action, the match as decided, and what it was.
 struct Decided<'a> {
     action: &'static str,
@@ -340,21 +356,13 @@ impl Store {
     }
 
     /// A person confirms a match the machine made or proposed.
-    pub async fn confirm_match(
-        &self,
-        mention: &MentionId,
-        customer: &CustomerId,
-        author: &AuthorRef,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<DecisionResult> {
+    pub async fn confirm_match(&self, request: &DecisionRequest<'_>) -> Result<DecisionResult> {
+        let DecisionRequest { mention, customer, author, actor, now } = *request;
         let (mut tx, previous) = match self.open_decision(mention, customer).await? {
             Ok(opened) => opened,
             Err(err) => return Ok(Err(err)),
         };
-        let Some(previous) = previous else {
-            return Ok(Err(DecisionError::NoMatch { mention: mention.to_string(), customer: customer.to_string() }));
-        };
+        let Some(previous) = previous else { return Ok(Err(request.no_match())) };
         match previous.state {
             MatchState::Confirmed => return Ok(Err(DecisionError::Already("confirmed"))),
             MatchState::Rejected => {
@@ -389,14 +397,8 @@ impl Store {
 
     /// A person says this author is not this customer: the match is kept as `rejected`
     /// (created if the machine never proposed it) and the pair is remembered for the author.
-    pub async fn reject_match(
-        &self,
-        mention: &MentionId,
-        customer: &CustomerId,
-        author: &AuthorRef,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<DecisionResult> {
+    pub async fn reject_match(&self, request: &DecisionRequest<'_>) -> Result<DecisionResult> {
+        let DecisionRequest { mention, customer, author, actor, now } = *request;
         let (mut tx, previous) = match self.open_decision(mention, customer).await? {
             Ok(opened) => opened,
             Err(err) => return Ok(Err(err)),
@@ -442,14 +444,8 @@ impl Store {
 
     /// A person links a mention to a customer by hand (method `manual`, state `confirmed`);
     /// a rejection of the same pair for this author is lifted.
-    pub async fn link_match(
-        &self,
-        mention: &MentionId,
-        customer: &CustomerId,
-        author: &AuthorRef,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<DecisionResult> {
+    pub async fn link_match(&self, request: &DecisionRequest<'_>) -> Result<DecisionResult> {
+        let DecisionRequest { mention, customer, author, actor, now } = *request;
         let (mut tx, previous) = match self.open_decision(mention, customer).await? {
             Ok(opened) => opened,
             Err(err) => return Ok(Err(err)),
@@ -486,21 +482,13 @@ impl Store {
     /// Takes back a person's decision (a confirmation, a rejection or a manual link): the row
     /// goes, a rejection is forgotten for the author, and the machine may match again.
     /// Returns the decision that was undone.
-    pub async fn undo_match(
-        &self,
-        mention: &MentionId,
-        customer: &CustomerId,
-        author: &AuthorRef,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> Result<DecisionResult> {
+    pub async fn undo_match(&self, request: &DecisionRequest<'_>) -> Result<DecisionResult> {
+        let DecisionRequest { mention, customer, author, actor, now } = *request;
         let (mut tx, previous) = match self.open_decision(mention, customer).await? {
             Ok(opened) => opened,
             Err(err) => return Ok(Err(err)),
         };
-        let Some(previous) = previous else {
-            return Ok(Err(DecisionError::NoMatch { mention: mention.to_string(), customer: customer.to_string() }));
-        };
+        let Some(previous) = previous else { return Ok(Err(request.no_match())) };
         if matches!(previous.state, MatchState::Auto | MatchState::Proposed) {
             return Ok(Err(DecisionError::NotAllowed {
                 mention: mention.to_string(),

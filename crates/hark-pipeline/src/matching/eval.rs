@@ -379,32 +379,22 @@ pub fn generate(config: EvalConfig) -> LabelledSet {
         let company = company.min(companies.len() - 1);
         let (mut first, last) = ((*rng.pick_skewed(FIRST, 1.15)).to_owned(), (*rng.pick_skewed(LAST, 1.2)).to_owned());
         let mut company_index = company;
-        if let Some((name, model_company)) = pending_lookalike.take() {
+        let name = if let Some((name, model_company)) = pending_lookalike.take() {
             // The second of a look-alike pair (Jon Smith beside John Smith), elsewhere.
             if company_index == model_company {
                 company_index = 1 + company_index % (companies.len() - 1);
             }
-            push_customer(
-                &mut rng,
-                &mut customers,
-                &mut emails_taken,
-                &mut composition,
-                i,
-                &name,
-                &companies[company_index],
-                now,
-            );
-            customer_company.push(company_index);
             composition.lookalike_customers += 2;
-            continue;
-        }
-        if rng.chance(0.015) {
-            let (a, b) = *rng.pick(LOOKALIKE_FIRST);
-            let (a, b) = if rng.chance(0.5) { (a, b) } else { (b, a) };
-            first = a.to_owned();
-            pending_lookalike = Some((format!("{b} {last}"), company_index));
-        }
-        let name = format!("{first} {last}");
+            name
+        } else {
+            if rng.chance(0.015) {
+                let (a, b) = *rng.pick(LOOKALIKE_FIRST);
+                let (a, b) = if rng.chance(0.5) { (a, b) } else { (b, a) };
+                first = a.to_owned();
+                pending_lookalike = Some((format!("{b} {last}"), company_index));
+            }
+            format!("{first} {last}")
+        };
         push_customer(
             &mut rng,
             &mut customers,

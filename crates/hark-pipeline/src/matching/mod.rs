@@ -617,11 +617,12 @@ pub async fn decide(
         return Ok(Err(hark_store::DecisionError::NoCustomer(customer.to_owned())));
     };
     let author = author_ref(&stored);
+    let request = hark_store::DecisionRequest { mention, customer: &customer.id, author: &author, actor, now };
     let result = match decision {
-        HumanDecision::Confirm => store.confirm_match(mention, &customer.id, &author, actor, now).await?,
-        HumanDecision::Reject => store.reject_match(mention, &customer.id, &author, actor, now).await?,
-        HumanDecision::Link => store.link_match(mention, &customer.id, &author, actor, now).await?,
-        HumanDecision::Undo => store.undo_match(mention, &customer.id, &author, actor, now).await?,
+        HumanDecision::Confirm => store.confirm_match(&request).await?,
+        HumanDecision::Reject => store.reject_match(&request).await?,
+        HumanDecision::Link => store.link_match(&request).await?,
+        HumanDecision::Undo => store.undo_match(&request).await?,
     };
     if result.is_ok() {
         stage.rematch_author_of(store, &stored, now).await?;

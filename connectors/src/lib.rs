@@ -9,8 +9,8 @@
 //! [`contract`], [`window`] (creation-time windows) and [`documents`] (feeds and pages);
 //! [`keywords`] matches queries locally where a listing cannot be searched.
 //! [`http`] is the one HTTP client (quota per host and credential, retries with jitter,
-//! `Retry-After`, auth errors, capped bodies). So far one source is here,
-//! Hacker News; `hark pull` drives it. Connectors must not touch the store, the index or the
+//! `Retry-After`, the sources' own rate-limit signals, auth errors, capped bodies). `hark pull`
+//! and `hark demo` drive the connectors. Connectors must not touch the store, the index or the
 //! classifier, nor sleep or spawn on their own: waiting happens only inside the HTTP client.
 
 pub mod bluesky;

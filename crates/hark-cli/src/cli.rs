@@ -99,8 +99,9 @@ move past pages that were saved, so that run read the window, as far back as the
     #[command(long_about = "One pass over the configured sources (or those named with --source): each page of \
 new posts goes through the pipeline and is saved with the source's cursor in one transaction, so a \
 pass stopped at any point resumes where it left off. Every pass is recorded; a source that failed or \
-was throttled leaves a coverage gap that `hark status` shows. Sources whose kind has no connector \
-yet are reported and skipped. Exit code 3 when any source failed.")]
+was throttled, or stopped with pages still waiting, leaves a coverage gap that `hark sources` lists \
+(the next clean pass reads it). Requests keep to a polite quota per host (`requests_per_minute` in a \
+source overrides it) and to the sources' own rate-limit signals. Exit code 3 when any source failed.")]
     Pull {
         /// A source id from the configuration; repeat for several [default: all]
         #[arg(long = "source", value_name = "ID")]

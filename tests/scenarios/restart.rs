@@ -1,8 +1,10 @@
 //! Restart safety: a local server exposes a growing stream of posts; `hark pull` is killed
 //! (SIGKILL) at random points and run again; in the end every post is stored exactly once.
+//! Nothing here depends on timing: the stream grows with each request the server answers, and
+//! each kill lands when the server has received a randomly chosen request of that pass.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use hark_replay::{Handler, ReplayServer, Reply};
 
@@ -10,8 +12,8 @@ use crate::support::Workspace;
 
 /// Posts in the stream once it stops growing.
 const TOTAL: u64 = 450;
-/// A new post every this many milliseconds until `TOTAL`.
-const EVERY_MS: u64 = 8;
+/// New posts that appear with every request the server answers, until `TOTAL`.
+const GROWTH_PER_REQUEST: u64 = 25;
 /// Three posts share each second, so the cursor's boundary handling matters.
 const PER_SECOND: u64 = 3;
 const EPOCH: u64 = 1_760_000_000;
@@ -69,9 +71,19 @@ impl Lcg {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_pulls_resume_and_store_every_post_once() {
-    let started = Instant::now();
-    let visible = move || (started.elapsed().as_millis() as u64 / EVERY_MS).min(TOTAL);
-    let handler: Handler = Arc::new(move |target: &str| search(target, visible()));
+    let served = Arc::new(AtomicU64::new(0));
+    let complete = Arc::new(AtomicBool::new(false));
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let handler: Handler = {
+        let (served, complete, arrived) = (Arc::clone(&served), Arc::clone(&complete), Arc::clone(&arrived));
+        Arc::new(move |target: &str| {
+            let answered = served.fetch_add(1, Ordering::SeqCst) + 1;
+            arrived.notify_waiters();
+            let visible =
+                if complete.load(Ordering::SeqCst) { TOTAL } else { (answered * GROWTH_PER_REQUEST).min(TOTAL) };
+            search(target, visible)
+        })
+    };
     let server = ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.unwrap();
     let ws = Workspace::new();
     ws.write(
@@ -85,19 +97,29 @@ async fn killed_pulls_resume_and_store_every_post_once() {
     let mut random = Lcg(seed);
     let mut kills = 0;
     for _ in 0..12 {
-        let mut child = ws.command(&["pull", "--no-classify", "-q"]).spawn().expect("starting hark pull");
-        // From before the store is open to well into a pass.
-        tokio::time::sleep(Duration::from_millis(5 + random.next_below(150))).await;
-        if child.try_wait().unwrap().is_none() {
-            child.kill().expect("SIGKILL");
-            kills += 1;
-        }
-        child.wait().unwrap();
+        let mut child = tokio::process::Command::from(ws.command(&["pull", "--no-classify", "-q"]))
+            .spawn()
+            .expect("starting hark pull");
+        // Killed when the server receives this pass's n-th request (n = 0: while it starts up), so
+        // the pages before it are saved and the one asked for is not; a pass that ends first is
+        // left alone.
+        let target = served.load(Ordering::SeqCst) + random.next_below(4);
+        let killed = loop {
+            let next_request = arrived.notified();
+            if served.load(Ordering::SeqCst) >= target {
+                child.start_kill().expect("SIGKILL");
+                break true;
+            }
+            tokio::select! {
+                () = next_request => {}
+                _ = child.wait() => break false,
+            }
+        };
+        child.wait().await.unwrap();
+        kills += usize::from(killed);
     }
-    // Let the stream reach its end, then pull until a pass finds nothing new.
-    while visible() < TOTAL {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The stream reaches its end; pull until a pass finds nothing new.
+    complete.store(true, Ordering::SeqCst);
     let mut quiet = false;
     for _ in 0..10 {
         let run = tokio::task::spawn_blocking({

@@ -365,22 +365,10 @@ pub fn resolve(base: &url::Url, href: &str) -> Option<String> {
     if let Some(path) = url.path().split_once(";jsessionid=").map(|(path, _)| path.to_owned()) {
         url.set_path(&path);
     }
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(name, value)| {
-                let name = name.to_ascii_lowercase();
-                let vbulletin_session =
-                    name == "s" && value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit());
-                !SESSION_PARAMS.contains(&name.as_str()) && !vbulletin_session
-            })
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
-        }
-    }
+    hark_core::url::retain_query(&mut url, |name, value| {
+        let name = name.to_ascii_lowercase();
+        let vbulletin_session = name == "s" && value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit());
+        !SESSION_PARAMS.contains(&name.as_str()) && !vbulletin_session
+    });
     hark_core::url::canonicalize(url.as_str()).ok()
 }

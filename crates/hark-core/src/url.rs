@@ -51,6 +51,23 @@ fn is_tracking_param(name: &str) -> bool {
     lower.starts_with("utm_") || lower.starts_with("pk_") || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
+/// Keeps the query parameters `keep` accepts, in order; drops the query when none is left.
+pub fn retain_query(url: &mut Url, keep: impl Fn(&str, &str) -> bool) {
+    if url.query().is_none() {
+        return;
+    }
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, value)| keep(name, value))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+}
+
 /// Returns the canonical form of `input`, or why it has none.
 pub fn canonicalize(input: &str) -> Result<String, CanonicalUrlError> {
     let trimmed = input.trim();
@@ -63,16 +80,7 @@ pub fn canonicalize(input: &str) -> Result<String, CanonicalUrlError> {
         return Err(CanonicalUrlError::Invalid { input: input.to_owned(), reason: "no host".to_owned() });
     }
 
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| !is_tracking_param(name))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        url.set_query(None);
-    } else {
-        url.query_pairs_mut().clear().extend_pairs(kept);
-    }
+    retain_query(&mut url, |name, _| !is_tracking_param(name));
 
     let path = url.path().to_owned();
     let trimmed_path = path.trim_end_matches('/');

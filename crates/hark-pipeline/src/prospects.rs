@@ -172,13 +172,18 @@ pub fn rerank_by_meaning(ranked: Vec<Ranked>, similarity: &[f32]) -> Vec<Ranked>
             ranked
         })
         .collect();
-    reranked.sort_by(|a, b| {
+    sort_best_first(&mut reranked);
+    reranked
+}
+
+/// Highest score first; ties by most recently seen, then by author.
+fn sort_best_first(ranked: &mut [Ranked]) {
+    ranked.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(b.prospect.last_seen.cmp(&a.prospect.last_seen))
             .then(a.prospect.author.cmp(&b.prospect.author))
     });
-    reranked
 }
 
 /// Ranks prospects, each given with the texts of their posts. With a topic: prospects
@@ -208,12 +213,7 @@ pub fn rank(prospects: Vec<(Prospect, Vec<String>)>, topic: Option<&str>) -> Vec
             })
             .collect()
     };
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.prospect.last_seen.cmp(&a.prospect.last_seen))
-            .then(a.prospect.author.cmp(&b.prospect.author))
-    });
+    sort_best_first(&mut ranked);
     ranked
 }
 

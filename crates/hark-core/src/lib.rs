@@ -23,7 +23,7 @@ pub mod url;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use customer::{Customer, Match, MatchMethod, MatchState};
 pub use id::{CustomerId, MentionId};
-pub use mention::{Author, Engagement, Mention, SourceKind, SourceKindError};
+pub use mention::{Author, Engagement, Mention, SequencedMention, SourceKind, SourceKindError};
 pub use queue::{Prospect, Queue, QueueItem, QueueState};
 pub use run::{Run, RunOutcome};
 pub use signals::{Sentiment, SentimentScores, Signals};

@@ -136,6 +136,16 @@ impl Mention {
     }
 }
 
+/// A stored mention with its place in the store's insertion order and the customer its
+/// author is linked to (an automatic or confirmed match), for incremental consumers such as
+/// the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequencedMention {
+    pub seq: i64,
+    pub mention: Mention,
+    pub customer_id: Option<crate::id::CustomerId>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

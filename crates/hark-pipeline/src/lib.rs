@@ -25,9 +25,11 @@ use crate::matching::{MatchingError, MatchingStage};
 
 pub mod classify;
 pub mod crm_import;
+pub mod index_feed;
 pub mod matching;
 pub mod mention_file;
 pub mod prospects;
+pub mod pull;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -195,7 +197,7 @@ impl Pipeline {
         // picked up here too.
         if let Some(indexer) = &self.index {
             indexer
-                .catch_up(&self.store, |_| {})
+                .catch_up(&index_feed::StoreFeed(&self.store), |_| {})
                 .await
                 .map_err(|source| PipelineError::Index { source_id: source_id.to_owned(), source })?;
         }

@@ -214,14 +214,9 @@ impl Store {
     }
 }
 
-/// A stored mention with its place in insertion order and the customer its author is linked
-/// to (an automatic or confirmed match), for incremental consumers such as the index.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SequencedMention {
-    pub seq: i64,
-    pub mention: Mention,
-    pub customer_id: Option<hark_core::CustomerId>,
-}
+/// A stored mention with its place in insertion order (defined in hark-core, which the index
+/// reads without depending on the store).
+pub use hark_core::SequencedMention;
 
 impl Store {
     /// Up to `limit` mentions stored after `after_seq`, in insertion order, without their raw

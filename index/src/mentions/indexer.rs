@@ -1,7 +1,7 @@
-//! Writing the mention index: incremental catch-up from the store, the commit policy, match
-//! updates by id, and rebuilding from scratch.
+//! Writing the mention index: incremental catch-up from a [`MentionFeed`] (the store, through
+//! the pipeline's adapter), the commit policy, match updates by id, and rebuilding from scratch.
 //!
-//! The index follows the store's insertion order (`inserted_seq`). Each commit records the
+//! The index follows the feed's insertion order (the store's `inserted_seq`). Each commit records the
 //! highest sequence number it holds (tantivy's commit payload), so after a crash, a failed
 //! index stage, or a store written by another process, [`Indexer::catch_up`] indexes exactly
 //! what is missing, and a rebuild is a catch-up into an empty directory.
@@ -18,12 +18,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use hark_core::{Mention, MentionId};
-use hark_store::{SequencedMention, Store};
+use hark_core::{Mention, MentionId, SequencedMention};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexWriter, Searcher, TERMINATED, TantivyDocument, Term};
 
 use super::cluster::{self, bands, near, simhash, url_key};
+use super::feed::MentionFeed;
 use super::{Fields, IndexError, MentionIndex, Result, tantivy_error};
 
 /// When new documents become searchable.
@@ -173,49 +173,49 @@ impl Indexer {
         self.shared.commit(&mut state)
     }
 
-    /// Indexes the mentions the store holds beyond [`Indexer::indexed_seq`], in insertion
+    /// Indexes the mentions the feed holds beyond [`Indexer::indexed_seq`], in insertion
     /// order, reporting progress after each batch, then re-indexes those whose customer link
     /// changed; returns how many documents were written.
-    pub async fn catch_up(&self, store: &Store, mut progress: impl FnMut(Progress)) -> Result<u64> {
+    pub async fn catch_up(&self, feed: &impl MentionFeed, mut progress: impl FnMut(Progress)) -> Result<u64> {
         let start = self.indexed_seq();
-        let total = u64::try_from(store.max_inserted_seq().await? - start).unwrap_or(0);
+        let total = u64::try_from(feed.max_seq().await? - start).unwrap_or(0);
         let mut indexed = 0u64;
         let mut after = start;
         loop {
-            let batch = store.mentions_after(after, BATCH).await?;
+            let batch = feed.mentions_after(after, BATCH).await?;
             let Some(last) = batch.last() else { break };
             after = last.seq;
             indexed += batch.len() as u64;
-            self.add_and_clear(store, batch).await?;
+            self.add_and_clear(feed, batch).await?;
             progress(Progress { indexed, total: total.max(indexed) });
         }
-        let refreshed = self.refresh_links(store).await?;
+        let refreshed = self.refresh_links(feed).await?;
         Ok(indexed + refreshed)
     }
 
     /// Re-indexes the mentions whose customer link changed since they were indexed (the
     /// store queues them whenever a match is written, decided or removed).
-    async fn refresh_links(&self, store: &Store) -> Result<u64> {
+    async fn refresh_links(&self, feed: &impl MentionFeed) -> Result<u64> {
         let mut refreshed = 0;
         loop {
-            let batch = store.mentions_to_refresh(self.indexed_seq(), BATCH).await?;
+            let batch = feed.mentions_to_refresh(self.indexed_seq(), BATCH).await?;
             if batch.is_empty() {
                 return Ok(refreshed);
             }
             refreshed += batch.len() as u64;
-            self.add_and_clear(store, batch).await?;
+            self.add_and_clear(feed, batch).await?;
         }
     }
 
-    /// Indexes `batch` off the async runtime, then takes it off the store's refresh queue:
+    /// Indexes `batch` off the async runtime, then takes it off the feed's refresh queue:
     /// it now carries each mention's current customer link.
-    async fn add_and_clear(&self, store: &Store, batch: Vec<SequencedMention>) -> Result<()> {
+    async fn add_and_clear(&self, feed: &impl MentionFeed, batch: Vec<SequencedMention>) -> Result<()> {
         let ids: Vec<MentionId> = batch.iter().map(|stored| stored.mention.id.clone()).collect();
         let shared = Arc::clone(&self.shared);
         tokio::task::spawn_blocking(move || shared.add(&batch))
             .await
             .map_err(|err| IndexError::Task(err.to_string()))??;
-        store.clear_refresh(&ids.iter().collect::<Vec<_>>()).await?;
+        feed.clear_refresh(&ids.iter().collect::<Vec<_>>()).await?;
         Ok(())
     }
 }

@@ -39,11 +39,13 @@ use crate::query::Query;
 
 pub mod cluster;
 mod compile;
+mod feed;
 mod indexer;
 mod near;
 #[cfg(test)]
 mod tests;
 
+pub use feed::{FeedError, MentionFeed};
 pub use indexer::{CommitPolicy, Indexer, Progress};
 
 /// The analyser of `text` and `title`.
@@ -72,8 +74,8 @@ pub enum IndexError {
         #[source]
         source: std::io::Error,
     },
-    #[error("reading mentions from the store: {0}")]
-    Store(#[from] hark_store::StoreError),
+    #[error("reading mentions to index: {0}")]
+    Feed(#[from] FeedError),
     #[error("index at {path} was written with an older schema; run `hark reindex` to rebuild it")]
     Schema { path: PathBuf },
     #[error("the indexing task stopped: {0}")]

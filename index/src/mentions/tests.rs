@@ -2,8 +2,7 @@
 //! dates, signals, collapsing, incremental catch-up and match updates.
 
 use chrono::{DateTime, TimeZone, Utc};
-use hark_core::{Mention, Sentiment, SentimentScores, Signals, SourceKind};
-use hark_store::SequencedMention;
+use hark_core::{Mention, Sentiment, SentimentScores, SequencedMention, Signals, SourceKind};
 
 use super::*;
 use crate::query::parse;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::id::MentionId;
+use crate::id::{CustomerId, MentionId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,13 +69,15 @@ impl QueueState {
     }
 }
 
-/// One mention waiting for a person in one queue.
+/// One mention waiting for a person in one queue. A mention has at most one item: routing
+/// again moves it to another queue rather than opening a second one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueItem {
     pub id: i64,
     pub mention_id: MentionId,
     pub queue: Queue,
     pub reason: String,
+    /// 0 (lowest) to 100.
     pub priority: i32,
     pub state: QueueState,
     pub assignee: Option<String>,
@@ -84,6 +86,44 @@ pub struct QueueItem {
     pub due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change; a person's edit names the version it saw.
+    pub version: i64,
+    /// E.g. `expansion`, `competitor`.
+    pub tags: Vec<String>,
+    /// The customer routing took the author for, if any.
+    pub customer_id: Option<CustomerId>,
+    /// When the item first left `new` (assigned, contacted, resolved or dismissed).
+    pub first_response_at: Option<DateTime<Utc>>,
+}
+
+impl QueueState {
+    /// Whether people still have to act on the item.
+    pub fn is_open(self) -> bool {
+        matches!(self, QueueState::New | QueueState::Assigned | QueueState::Contacted)
+    }
+
+    /// The states a person may move an item in this state to.
+    pub fn next_states(self) -> Vec<QueueState> {
+        Self::ALL.into_iter().filter(|next| self.can_move_to(*next)).collect()
+    }
+}
+
+impl Queue {
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|queue| queue.as_str() == raw)
+    }
+}
+
+impl std::fmt::Display for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for QueueState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An author who is not a customer, aggregated over their mentions.

@@ -11,19 +11,26 @@
 //! - a page of mentions and the source's new cursor are written in one transaction
 //!   ([`Store::save_page`]), so a crash leaves both or neither;
 //! - saving is idempotent on (source kind, external id);
-//! - a customer import is one transaction: all rows or none ([`Store::apply_customer_import`]).
+//! - a customer import is one transaction: all rows or none ([`Store::apply_customer_import`]);
+//! - a mention has at most one queue item, moved between queues by re-routing, never deleted
+//!   by it; every change to an item bumps its version and writes its history in the same
+//!   transaction ([`Store::route_item`], [`Store::transition_item`]);
+//! - an outbox event is written with the change that causes it, once per idempotency key.
 //!
 //! This crate holds no search or business logic: callers decide, the store remembers.
 
 mod audit;
 mod customers;
 mod error;
+mod labels;
 mod matches;
 mod mentions;
+mod outbox;
 mod prospects;
 mod queue;
 mod runs;
 mod timestamp;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -31,14 +38,20 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use crate::audit::{AuditEntry, AuditEvent};
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
 pub use crate::error::StoreError;
+pub use crate::labels::{LABEL_TASKS, Label, LabelError, LabelWrite};
 pub use crate::matches::{
     AuthorRef, DecisionError, DecisionRequest, DecisionResult, MachineWriteSummary, MatchListing, parse_state,
 };
 pub use crate::mentions::{SaveOutcome, SequencedMention};
-pub use crate::queue::QueueCount;
+pub use crate::outbox::Delivery;
+pub use crate::queue::{
+    HistoryAction, HistoryEntry, Note, QueueCount, QueueError, QueueFilter, RouteOutcome, RouteWrite, TransitionRequest,
+};
 pub use crate::runs::{CoverageGap, SourceRunSummary};
+pub use crate::users::{USER_ROLES, User, UserError};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -95,4 +108,65 @@ impl Store {
 /// Wraps a sqlx error with what the store was doing.
 fn query_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { context, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Databases from before one-item-per-mention keep, per mention, its latest item.
+    #[tokio::test]
+    async fn queue_items_collapse_to_one_per_mention_on_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR.migrations.iter().filter(|m| m.version < 5).cloned().collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO mentions (id, source_kind, source_id, external_id, text, fetched_at, inserted_seq)
+             VALUES ('m1', 'reddit', 'r', 'a', 't', '2026-01-01T00:00:00.000000Z', 1),
+                    ('m2', 'reddit', 'r', 'b', 't', '2026-01-01T00:00:00.000000Z', 2)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO queue_items (id, mention_id, queue, reason, state, created_at, updated_at) VALUES
+                (1, 'm1', 'community', 'old', 'new', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'),
+                (2, 'm1', 'service', 'newer', 'assigned', '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z'),
+                (3, 'm2', 'sales', 'only', 'new', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let kept = store.queue_item_for_mention(&hark_core::MentionId::from_raw("m1")).await.unwrap().unwrap();
+        assert_eq!((kept.id, kept.reason.as_str(), kept.version, kept.tags.len()), (2, "newer", 1, 0));
+        assert_eq!(store.queue_counts().await.unwrap().iter().map(|c| c.count).sum::<i64>(), 2);
+        // New items continue after the copied ids.
+        sqlx::query(
+            "INSERT INTO mentions (id, source_kind, source_id, external_id, text, fetched_at, inserted_seq)
+             VALUES ('m3', 'reddit', 'r', 'c', 't', '2026-01-01T00:00:00.000000Z', 3)",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO queue_items (mention_id, queue, reason, state, created_at, updated_at)
+             VALUES ('m3', 'sales', 'r', 'new', 'x', 'x') RETURNING id",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert!(next > 3);
+    }
 }

@@ -19,7 +19,8 @@ use crate::mentions::mention_from_row;
 use crate::{Result, Store, StoreError, query_error, timestamp};
 
 /// Mention columns for matching and prospects: everything but the raw payload.
-const MENTION_COLUMNS: &str = "id, source_kind, source_id, external_id, url, author_handle, author_name, author_email,
+pub(crate) const MENTION_COLUMNS: &str =
+    "id, source_kind, source_id, external_id, url, author_handle, author_name, author_email,
     author_profile_url, author_reach, title, text, lang, published_at, fetched_at, thread_id, parent_id, score,
     replies, NULL AS raw_deflate, signals";
 

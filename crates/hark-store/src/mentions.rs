@@ -204,6 +204,41 @@ impl Store {
             .map_err(query_error("counting mentions by source"))
     }
 
+    /// These mentions without their raw payloads, in insertion order; unknown ids are left
+    /// out.
+    pub async fn mentions_by_ids(&self, ids: &[MentionId]) -> Result<Vec<Mention>> {
+        let mut found: Vec<(i64, Mention)> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            // Only `?` placeholders are spliced in; every value is bound.
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {}, inserted_seq FROM mentions WHERE id IN ({placeholders})",
+                crate::matches::MENTION_COLUMNS
+            ));
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(query_error("reading mentions"))?;
+            for row in &rows {
+                found.push((row.get("inserted_seq"), mention_from_row(row)?));
+            }
+        }
+        found.sort_by_key(|(seq, _)| *seq);
+        found.dedup_by_key(|(seq, _)| *seq);
+        Ok(found.into_iter().map(|(_, mention)| mention).collect())
+    }
+
+    /// The ids of every mention with signals, in insertion order.
+    pub async fn mention_ids_with_signals(&self) -> Result<Vec<MentionId>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM mentions WHERE signals IS NOT NULL ORDER BY inserted_seq")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error("listing mentions with signals"))?;
+        Ok(ids.into_iter().map(MentionId::from_raw).collect())
+    }
+
     /// External ids stored for a source, in insertion order (tests and audits).
     pub async fn external_ids(&self, source_id: &str) -> Result<Vec<String>> {
         sqlx::query_scalar("SELECT external_id FROM mentions WHERE source_id = ? ORDER BY inserted_seq")

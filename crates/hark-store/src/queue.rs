@@ -1,8 +1,21 @@
-//! Queue items: counts for now; routing (hark-pipeline) fills the queues.
+//! Follow-up queues: the items routing opens and people work.
+//!
+//! A mention has at most one item (`UNIQUE (mention_id)`): routing again moves the item to
+//! another queue ([`RouteOutcome::Rerouted`], whatever its state) or updates it in place; it
+//! never opens a second one and never deletes one (when routing later finds no queue for a
+//! mention, its item stays: people may be working it). Every change bumps the item's
+//! `version`; people's changes name the version they saw and are refused on a mismatch
+//! ([`QueueError::Conflict`]), so two people editing one item cannot overwrite each other.
+//! Every change writes a history row in the same transaction; people's changes also write an
+//! audit event, and a new item an outbox event (`item.created`) for alerts.
 
-use hark_core::{Queue, QueueState};
+use chrono::{DateTime, Utc};
+use hark_core::{CustomerId, MentionId, Queue, QueueItem, QueueState};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
-use crate::{Result, Store, StoreError, query_error};
+use crate::audit::{self, AuditEvent};
+use crate::{Result, Store, StoreError, outbox, query_error, timestamp};
 
 /// How many items one queue holds in one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +23,279 @@ pub struct QueueCount {
     pub queue: Queue,
     pub state: QueueState,
     pub count: i64,
+}
+
+/// What routing decided for one mention, to be written.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteWrite<'a> {
+    pub mention_id: &'a MentionId,
+    pub queue: Queue,
+    /// Why the item is in its queue, for the person who reads it.
+    pub reason: &'a str,
+    pub priority: i32,
+    /// When the SLA runs out; used when the item is created or moves queue.
+    pub due_at: Option<DateTime<Utc>>,
+    pub tags: &'a [String],
+    pub customer_id: Option<&'a CustomerId>,
+    /// Who routed: `routing` for the pipeline, a person's name when their decision did.
+    pub actor: &'a str,
+    /// What made routing run again (e.g. "customer match confirmed by alice"); prefixed to
+    /// the reason in the history row of a move.
+    pub cause: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What [`Store::route_item`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteOutcome {
+    /// A new item, with this id.
+    Created(i64),
+    /// The item moved from another queue.
+    Rerouted {
+        id: i64,
+        from: Queue,
+    },
+    /// Same queue; reason, priority, tags or customer changed.
+    Updated(i64),
+    Unchanged(i64),
+}
+
+impl RouteOutcome {
+    pub fn id(self) -> i64 {
+        match self {
+            RouteOutcome::Created(id)
+            | RouteOutcome::Rerouted { id, .. }
+            | RouteOutcome::Updated(id)
+            | RouteOutcome::Unchanged(id) => id,
+        }
+    }
+}
+
+/// Why a person's change to an item was refused (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("no queue item {0}")]
+    NotFound(i64),
+    #[error("an item cannot move from {from} to {to}; from {from} it can move to: {}", allowed(*.from))]
+    InvalidTransition { from: QueueState, to: QueueState },
+    #[error("the item changed meanwhile (you saw version {expected}, it is now at {actual}); reload it and try again")]
+    Conflict { expected: i64, actual: i64 },
+}
+
+fn allowed(from: QueueState) -> String {
+    let next: Vec<&str> = from.next_states().into_iter().map(QueueState::as_str).collect();
+    if next.is_empty() { "nothing".to_owned() } else { next.join(", ") }
+}
+
+/// A person's change of an item's state.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitionRequest<'a> {
+    pub id: i64,
+    pub to: QueueState,
+    pub actor: &'a str,
+    pub reason: Option<&'a str>,
+    /// The version the person saw; `None` skips the check.
+    pub expected_version: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+/// Which items to list. `limit` and `offset` page through them in priority order (highest
+/// first), then due date (soonest first, undated last), then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub queue: Option<Queue>,
+    pub state: Option<QueueState>,
+    pub assignee: Option<String>,
+    pub source_kind: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for QueueFilter {
+    fn default() -> Self {
+        Self { queue: None, state: None, assignee: None, source_kind: None, limit: 100, offset: 0 }
+    }
+}
+
+/// What happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HistoryAction {
+    Created,
+    Rerouted,
+    Moved,
+    Assigned,
+    Note,
+}
+
+impl HistoryAction {
+    pub const ALL: [HistoryAction; 5] = [
+        HistoryAction::Created,
+        HistoryAction::Rerouted,
+        HistoryAction::Moved,
+        HistoryAction::Assigned,
+        HistoryAction::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Created => "created",
+            HistoryAction::Rerouted => "rerouted",
+            HistoryAction::Moved => "moved",
+            HistoryAction::Assigned => "assigned",
+            HistoryAction::Note => "note",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == raw)
+    }
+}
+
+/// One row of an item's history. `from_value`/`to_value` hold queues (created, rerouted),
+/// states (moved), assignees (assigned) or the note's id (note).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub item_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: HistoryAction,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A note a person left on an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: i64,
+    pub item_id: i64,
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+fn parse_queue(raw: &str) -> Result<Queue> {
+    Queue::parse(raw).ok_or_else(|| StoreError::Corrupt { what: "queue name", detail: raw.to_owned() })
+}
+
+fn parse_queue_state(raw: &str) -> Result<QueueState> {
+    QueueState::parse(raw).ok_or_else(|| StoreError::Corrupt { what: "queue state", detail: raw.to_owned() })
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).expect("string lists always serialise")
+}
+
+fn item_from_row(row: &SqliteRow) -> Result<QueueItem> {
+    let tags: String = row.get("tags");
+    Ok(QueueItem {
+        id: row.get("id"),
+        mention_id: MentionId::from_raw(row.get::<String, _>("mention_id")),
+        queue: parse_queue(&row.get::<String, _>("queue"))?,
+        reason: row.get("reason"),
+        priority: row.get("priority"),
+        state: parse_queue_state(&row.get::<String, _>("state"))?,
+        assignee: row.get("assignee"),
+        notes: row.get("notes"),
+        due_at: timestamp::decode_opt(row.get::<Option<String>, _>("due_at").as_deref())?,
+        created_at: timestamp::decode(&row.get::<String, _>("created_at"))?,
+        updated_at: timestamp::decode(&row.get::<String, _>("updated_at"))?,
+        version: row.get("version"),
+        tags: serde_json::from_str(&tags)
+            .map_err(|err| StoreError::Corrupt { what: "queue item tags", detail: err.to_string() })?,
+        customer_id: row.get::<Option<String>, _>("customer_id").map(CustomerId::from_raw),
+        first_response_at: timestamp::decode_opt(row.get::<Option<String>, _>("first_response_at").as_deref())?,
+    })
+}
+
+async fn load_item(conn: &mut SqliteConnection, id: i64) -> Result<Option<QueueItem>> {
+    let row = sqlx::query("SELECT * FROM queue_items WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(query_error("reading a queue item"))?;
+    row.as_ref().map(item_from_row).transpose()
+}
+
+/// One history row to append.
+struct History<'a> {
+    item_id: i64,
+    at: DateTime<Utc>,
+    actor: &'a str,
+    action: HistoryAction,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    reason: Option<&'a str>,
+}
+
+async fn append_history(conn: &mut SqliteConnection, entry: &History<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO queue_history (item_id, at, actor, action, from_value, to_value, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.item_id)
+    .bind(timestamp::encode(entry.at))
+    .bind(entry.actor)
+    .bind(entry.action.as_str())
+    .bind(entry.from)
+    .bind(entry.to)
+    .bind(entry.reason)
+    .execute(conn)
+    .await
+    .map_err(query_error("writing queue item history"))?;
+    Ok(())
+}
+
+/// Reads an item for a person's change and checks the version they saw.
+async fn open_change(
+    conn: &mut SqliteConnection,
+    id: i64,
+    expected_version: Option<i64>,
+) -> Result<std::result::Result<QueueItem, QueueError>> {
+    let Some(item) = load_item(conn, id).await? else { return Ok(Err(QueueError::NotFound(id))) };
+    if let Some(expected) = expected_version {
+        if expected != item.version {
+            return Ok(Err(QueueError::Conflict { expected, actual: item.version }));
+        }
+    }
+    Ok(Ok(item))
+}
+
+/// Writes a new state (and assignee) of an item, bumping its version; `first_response_at` is
+/// set the first time the item leaves `new`.
+async fn write_state(
+    conn: &mut SqliteConnection,
+    item: &QueueItem,
+    state: QueueState,
+    assignee: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let first_response = (item.first_response_at.is_none() && state != QueueState::New).then_some(now);
+    sqlx::query(
+        "UPDATE queue_items SET state = ?, assignee = ?, version = version + 1, updated_at = ?,
+            first_response_at = COALESCE(first_response_at, ?)
+         WHERE id = ? AND version = ?",
+    )
+    .bind(state.as_str())
+    .bind(assignee)
+    .bind(timestamp::encode(now))
+    .bind(first_response.map(timestamp::encode))
+    .bind(item.id)
+    .bind(item.version)
+    .execute(conn)
+    .await
+    .map_err(query_error("updating a queue item"))?;
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]) / 2.0 }
 }
 
 impl Store {
@@ -22,14 +308,508 @@ impl Store {
                 .map_err(query_error("counting queue items"))?;
         rows.into_iter()
             .map(|(queue, state, count)| {
-                let queue = Queue::ALL
-                    .into_iter()
-                    .find(|q| q.as_str() == queue)
-                    .ok_or_else(|| StoreError::Corrupt { what: "queue name", detail: queue.clone() })?;
-                let state = QueueState::parse(&state)
-                    .ok_or_else(|| StoreError::Corrupt { what: "queue state", detail: state })?;
-                Ok(QueueCount { queue, state, count })
+                Ok(QueueCount { queue: parse_queue(&queue)?, state: parse_queue_state(&state)?, count })
             })
             .collect()
+    }
+
+    /// Writes what routing decided for a mention, in one transaction:
+    /// - no item yet: one is created in state `new` (history `created`), with an outbox
+    ///   event `item.created` (idempotency key `item.created:<id>`);
+    /// - an item in another queue: it moves there, whatever its state (history `rerouted`,
+    ///   from → to, with the reason and `cause`); queue, reason, priority, due date, tags and
+    ///   customer change, state and assignee stay; an outbox event `item.rerouted`;
+    /// - an item in the same queue: reason, priority, tags and customer are updated if they
+    ///   differ (the due date stays: the SLA clock started when the item entered the queue).
+    ///
+    /// Every change bumps the version; an unchanged item is not written at all.
+    pub async fn route_item(&self, write: &RouteWrite<'_>) -> Result<RouteOutcome> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to route an item"))?;
+        let existing = sqlx::query("SELECT * FROM queue_items WHERE mention_id = ?")
+            .bind(write.mention_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(query_error("reading a mention's queue item"))?
+            .as_ref()
+            .map(item_from_row)
+            .transpose()?;
+        let now = timestamp::encode(write.now);
+        let customer = write.customer_id.map(CustomerId::as_str);
+        let outcome = match existing {
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO queue_items (mention_id, queue, reason, priority, state, due_at, created_at,
+                        updated_at, version, tags, customer_id)
+                     VALUES (?, ?, ?, ?, 'new', ?, ?, ?, 1, ?, ?) RETURNING id",
+                )
+                .bind(write.mention_id.as_str())
+                .bind(write.queue.as_str())
+                .bind(write.reason)
+                .bind(write.priority)
+                .bind(write.due_at.map(timestamp::encode))
+                .bind(&now)
+                .bind(&now)
+                .bind(tags_json(write.tags))
+                .bind(customer)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(query_error("creating a queue item"))?;
+                let history = History {
+                    item_id: id,
+                    at: write.now,
+                    actor: write.actor,
+                    action: HistoryAction::Created,
+                    from: None,
+                    to: Some(write.queue.as_str()),
+                    reason: Some(write.reason),
+                };
+                append_history(&mut tx, &history).await?;
+                let payload = serde_json::json!({
+                    "id": id,
+                    "queue": write.queue,
+                    "reason": write.reason,
+                    "priority": write.priority,
+                    "mention_id": write.mention_id,
+                    "due_at": write.due_at,
+                    "tags": write.tags,
+                    "customer_id": write.customer_id,
+                });
+                let key = format!("item.created:{id}");
+                outbox::enqueue(&mut tx, "item.created", &payload, &key, write.now).await?;
+                RouteOutcome::Created(id)
+            }
+            Some(item) if item.queue != write.queue => {
+                sqlx::query(
+                    "UPDATE queue_items SET queue = ?, reason = ?, priority = ?, due_at = ?, tags = ?,
+                        customer_id = ?, version = version + 1, updated_at = ?
+                     WHERE id = ?",
+                )
+                .bind(write.queue.as_str())
+                .bind(write.reason)
+                .bind(write.priority)
+                .bind(write.due_at.map(timestamp::encode))
+                .bind(tags_json(write.tags))
+                .bind(customer)
+                .bind(&now)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("moving a queue item"))?;
+                let reason = match write.cause {
+                    Some(cause) => format!("{cause}: {}", write.reason),
+                    None => write.reason.to_owned(),
+                };
+                let history = History {
+                    item_id: item.id,
+                    at: write.now,
+                    actor: write.actor,
+                    action: HistoryAction::Rerouted,
+                    from: Some(item.queue.as_str()),
+                    to: Some(write.queue.as_str()),
+                    reason: Some(&reason),
+                };
+                append_history(&mut tx, &history).await?;
+                let payload = serde_json::json!({
+                    "id": item.id,
+                    "from": item.queue,
+                    "queue": write.queue,
+                    "reason": reason,
+                    "priority": write.priority,
+                    "mention_id": write.mention_id,
+                    "due_at": write.due_at,
+                    "state": item.state,
+                    "tags": write.tags,
+                    "customer_id": write.customer_id,
+                });
+                let key = format!("item.rerouted:{}:{}", item.id, item.version + 1);
+                outbox::enqueue(&mut tx, "item.rerouted", &payload, &key, write.now).await?;
+                RouteOutcome::Rerouted { id: item.id, from: item.queue }
+            }
+            Some(item) => {
+                let same = item.reason == write.reason
+                    && item.priority == write.priority
+                    && item.tags == write.tags
+                    && item.customer_id.as_ref() == write.customer_id;
+                if same {
+                    return Ok(RouteOutcome::Unchanged(item.id));
+                }
+                sqlx::query(
+                    "UPDATE queue_items SET reason = ?, priority = ?, tags = ?, customer_id = ?,
+                        version = version + 1, updated_at = ?
+                     WHERE id = ?",
+                )
+                .bind(write.reason)
+                .bind(write.priority)
+                .bind(tags_json(write.tags))
+                .bind(customer)
+                .bind(&now)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("updating a queue item"))?;
+                RouteOutcome::Updated(item.id)
+            }
+        };
+        tx.commit().await.map_err(query_error("committing a routed item"))?;
+        Ok(outcome)
+    }
+
+    pub async fn queue_item(&self, id: i64) -> Result<Option<QueueItem>> {
+        let mut conn = self.pool.acquire().await.map_err(query_error("reading a queue item"))?;
+        load_item(&mut conn, id).await
+    }
+
+    pub async fn queue_item_for_mention(&self, mention: &MentionId) -> Result<Option<QueueItem>> {
+        let row = sqlx::query("SELECT * FROM queue_items WHERE mention_id = ?")
+            .bind(mention.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("reading a mention's queue item"))?;
+        row.as_ref().map(item_from_row).transpose()
+    }
+
+    /// Items matching `filter`, highest priority first, then soonest due (undated last), then
+    /// oldest. Each combination of queue and state is served by an index in that order.
+    pub async fn list_queue_items(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>> {
+        let mut conditions: Vec<&str> = Vec::new();
+        if filter.queue.is_some() {
+            conditions.push("q.queue = ?");
+        }
+        if filter.state.is_some() {
+            conditions.push("q.state = ?");
+        }
+        if filter.assignee.is_some() {
+            conditions.push("q.assignee = ?");
+        }
+        if filter.source_kind.is_some() {
+            conditions.push("EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND m.source_kind = ?)");
+        }
+        let where_clause =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        // Only fixed conditions with `?` placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT q.* FROM queue_items q {where_clause}
+             ORDER BY q.priority DESC, q.due_at IS NULL, q.due_at, q.id LIMIT ? OFFSET ?"
+        ));
+        let mut query = sqlx::query(sql);
+        if let Some(queue) = filter.queue {
+            query = query.bind(queue.as_str());
+        }
+        if let Some(state) = filter.state {
+            query = query.bind(state.as_str());
+        }
+        if let Some(assignee) = &filter.assignee {
+            query = query.bind(assignee);
+        }
+        if let Some(kind) = &filter.source_kind {
+            query = query.bind(kind);
+        }
+        let rows = query
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("listing queue items"))?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    /// A person moves an item to another state. Refused, with nothing written, when the item
+    /// does not exist, the version they saw is not the current one, or the move is not
+    /// allowed ([`QueueState::can_move_to`]). Writes history `moved` and an audit event.
+    pub async fn transition_item(
+        &self,
+        request: &TransitionRequest<'_>,
+    ) -> Result<std::result::Result<QueueItem, QueueError>> {
+        let TransitionRequest { id, to, actor, reason, expected_version, now } = *request;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an item move"))?;
+        let item = match open_change(&mut tx, id, expected_version).await? {
+            Ok(item) => item,
+            Err(err) => return Ok(Err(err)),
+        };
+        if !item.state.can_move_to(to) {
+            return Ok(Err(QueueError::InvalidTransition { from: item.state, to }));
+        }
+        write_state(&mut tx, &item, to, item.assignee.as_deref(), now).await?;
+        let history = History {
+            item_id: id,
+            at: now,
+            actor,
+            action: HistoryAction::Moved,
+            from: Some(item.state.as_str()),
+            to: Some(to.as_str()),
+            reason,
+        };
+        append_history(&mut tx, &history).await?;
+        let detail = serde_json::json!({
+            "queue": item.queue,
+            "mention": item.mention_id,
+            "from": item.state,
+            "to": to,
+            "reason": reason,
+        });
+        let subject = format!("item:{id}");
+        audit::append(&mut tx, &AuditEvent { at: now, actor, action: "queue.move", subject: &subject, detail }).await?;
+        let moved = load_item(&mut tx, id).await?.ok_or(StoreError::Corrupt {
+            what: "queue item",
+            detail: format!("item {id} vanished while it was moved"),
+        })?;
+        tx.commit().await.map_err(query_error("committing an item move"))?;
+        Ok(Ok(moved))
+    }
+
+    /// A person assigns an item (or, with `None`, unassigns it). A `new` item assigned to
+    /// someone moves to `assigned`; an `assigned` item unassigned goes back to `new`. History
+    /// `assigned` (and `moved` when the state changes) and an audit event. Assigning to the
+    /// current assignee writes nothing.
+    pub async fn assign_item(
+        &self,
+        id: i64,
+        assignee: Option<&str>,
+        actor: &str,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<QueueItem, QueueError>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an assignment"))?;
+        let item = match open_change(&mut tx, id, expected_version).await? {
+            Ok(item) => item,
+            Err(err) => return Ok(Err(err)),
+        };
+        if item.assignee.as_deref() == assignee {
+            return Ok(Ok(item));
+        }
+        let state = match (item.state, assignee) {
+            (QueueState::New, Some(_)) => QueueState::Assigned,
+            (QueueState::Assigned, None) => QueueState::New,
+            (state, _) => state,
+        };
+        write_state(&mut tx, &item, state, assignee, now).await?;
+        let history = History {
+            item_id: id,
+            at: now,
+            actor,
+            action: HistoryAction::Assigned,
+            from: item.assignee.as_deref(),
+            to: assignee,
+            reason: None,
+        };
+        append_history(&mut tx, &history).await?;
+        if state != item.state {
+            let history = History {
+                item_id: id,
+                at: now,
+                actor,
+                action: HistoryAction::Moved,
+                from: Some(item.state.as_str()),
+                to: Some(state.as_str()),
+                reason: Some(if assignee.is_some() { "assigned" } else { "unassigned" }),
+            };
+            append_history(&mut tx, &history).await?;
+        }
+        let detail = serde_json::json!({
+            "queue": item.queue,
+            "mention": item.mention_id,
+            "from": item.assignee,
+            "to": assignee,
+            "state": state,
+        });
+        let subject = format!("item:{id}");
+        audit::append(&mut tx, &AuditEvent { at: now, actor, action: "queue.assign", subject: &subject, detail })
+            .await?;
+        let assigned = load_item(&mut tx, id).await?.ok_or(StoreError::Corrupt {
+            what: "queue item",
+            detail: format!("item {id} vanished while it was assigned"),
+        })?;
+        tx.commit().await.map_err(query_error("committing an assignment"))?;
+        Ok(Ok(assigned))
+    }
+
+    /// A person leaves a note on an item (history `note`). Notes do not change the item, so
+    /// they do not bump its version and never conflict with other changes.
+    pub async fn add_note(
+        &self,
+        id: i64,
+        author: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Note, QueueError>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a note"))?;
+        if load_item(&mut tx, id).await?.is_none() {
+            return Ok(Err(QueueError::NotFound(id)));
+        }
+        let note_id: i64 =
+            sqlx::query_scalar("INSERT INTO queue_notes (item_id, at, author, text) VALUES (?, ?, ?, ?) RETURNING id")
+                .bind(id)
+                .bind(timestamp::encode(now))
+                .bind(author)
+                .bind(text)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(query_error("writing a note"))?;
+        let note_ref = note_id.to_string();
+        let history = History {
+            item_id: id,
+            at: now,
+            actor: author,
+            action: HistoryAction::Note,
+            from: None,
+            to: Some(&note_ref),
+            reason: None,
+        };
+        append_history(&mut tx, &history).await?;
+        tx.commit().await.map_err(query_error("committing a note"))?;
+        Ok(Ok(Note { id: note_id, item_id: id, at: now, author: author.to_owned(), text: text.to_owned() }))
+    }
+
+    /// An item's history, oldest first.
+    pub async fn item_history(&self, id: i64) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT * FROM queue_history WHERE item_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("reading queue item history"))?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.get("action");
+                Ok(HistoryEntry {
+                    id: row.get("id"),
+                    item_id: row.get("item_id"),
+                    at: timestamp::decode(&row.get::<String, _>("at"))?,
+                    actor: row.get("actor"),
+                    action: HistoryAction::parse(&action)
+                        .ok_or(StoreError::Corrupt { what: "queue history action", detail: action })?,
+                    from_value: row.get("from_value"),
+                    to_value: row.get("to_value"),
+                    reason: row.get("reason"),
+                })
+            })
+            .collect()
+    }
+
+    /// An item's notes, oldest first.
+    pub async fn item_notes(&self, id: i64) -> Result<Vec<Note>> {
+        let rows: Vec<(i64, i64, String, String, String)> =
+            sqlx::query_as("SELECT id, item_id, at, author, text FROM queue_notes WHERE item_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error("reading notes"))?;
+        rows.into_iter()
+            .map(|(id, item_id, at, author, text)| Ok(Note { id, item_id, at: timestamp::decode(&at)?, author, text }))
+            .collect()
+    }
+
+    /// Items past their SLA per queue (every queue, zeros included): open items (new,
+    /// assigned, contacted) due before `now`, and items whose first response came after
+    /// their due date.
+    pub async fn sla_breaches(&self, now: DateTime<Utc>) -> Result<Vec<(Queue, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT queue, COUNT(*) FROM queue_items
+             WHERE due_at IS NOT NULL AND (
+                (state IN ('new', 'assigned', 'contacted') AND due_at < ?)
+                OR (first_response_at IS NOT NULL AND first_response_at > due_at))
+             GROUP BY queue",
+        )
+        .bind(timestamp::encode(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("counting SLA breaches"))?;
+        let mut counts: Vec<(Queue, i64)> = Queue::ALL.into_iter().map(|queue| (queue, 0)).collect();
+        for (queue, count) in rows {
+            let queue = parse_queue(&queue)?;
+            if let Some(slot) = counts.iter_mut().find(|(q, _)| *q == queue) {
+                slot.1 = count;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Time from an item's creation to its first response, per queue: how many items had one
+    /// and the median in seconds: `(queue, count, median_seconds)`. Queues without any are
+    /// left out.
+    pub async fn first_response_times(&self) -> Result<Vec<(Queue, i64, f64)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT queue, created_at, first_response_at FROM queue_items WHERE first_response_at IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("reading first responses"))?;
+        let mut seconds: Vec<(Queue, Vec<f64>)> = Queue::ALL.into_iter().map(|queue| (queue, Vec::new())).collect();
+        for (queue, created, responded) in rows {
+            let queue = parse_queue(&queue)?;
+            let elapsed = timestamp::decode(&responded)? - timestamp::decode(&created)?;
+            if let Some((_, values)) = seconds.iter_mut().find(|(q, _)| *q == queue) {
+                values.push(elapsed.num_milliseconds() as f64 / 1000.0);
+            }
+        }
+        Ok(seconds
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(queue, mut values)| (queue, values.len() as i64, median(&mut values)))
+            .collect())
+    }
+
+    /// Mentions per UTC day (`YYYY-MM-DD`, by publication time, else fetch time) and source
+    /// kind since `since`, oldest day first.
+    pub async fn volume_per_day(&self, since: DateTime<Utc>) -> Result<Vec<(String, String, i64)>> {
+        sqlx::query_as(
+            "SELECT substr(COALESCE(published_at, fetched_at), 1, 10) AS day, source_kind, COUNT(*)
+             FROM mentions WHERE COALESCE(published_at, fetched_at) >= ?
+             GROUP BY day, source_kind ORDER BY day, source_kind",
+        )
+        .bind(timestamp::encode(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("counting mentions per day"))
+    }
+
+    /// Mean negative and positive sentiment probabilities per UTC day since `since`, over
+    /// the mentions with signals, with how many there were; oldest day first.
+    pub async fn sentiment_per_day(&self, since: DateTime<Utc>) -> Result<Vec<(String, f64, f64, i64)>> {
+        sqlx::query_as(
+            "SELECT substr(COALESCE(published_at, fetched_at), 1, 10) AS day,
+                AVG(json_extract(signals, '$.sentiment_scores.negative')),
+                AVG(json_extract(signals, '$.sentiment_scores.positive')),
+                COUNT(*)
+             FROM mentions WHERE signals IS NOT NULL AND COALESCE(published_at, fetched_at) >= ?
+             GROUP BY day ORDER BY day",
+        )
+        .bind(timestamp::encode(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("averaging sentiment per day"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+    use crate::Store;
+
+    /// The inboxes (a queue and a state, or a state, or nothing) are read in index order:
+    /// no sorting of a whole queue, however long it grows.
+    #[tokio::test]
+    async fn listings_are_served_by_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let filters =
+            ["WHERE q.queue = 'service' AND q.state = 'new'", "WHERE q.queue = 'sales'", "WHERE q.state = 'new'", ""];
+        for filter in filters {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT q.* FROM queue_items q {filter}
+                 ORDER BY q.priority DESC, q.due_at IS NULL, q.due_at, q.id LIMIT 50 OFFSET 0"
+            );
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&store.pool).await.unwrap();
+            let plan: Vec<&str> = rows.iter().map(|row| row.3.as_str()).collect();
+            assert!(plan.iter().any(|step| step.contains("USING INDEX")), "{filter}: {plan:?}");
+            assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE")), "{filter}: {plan:?}");
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&mut []), 0.0);
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
     }
 }

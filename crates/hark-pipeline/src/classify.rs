@@ -37,6 +37,11 @@ impl ClassifierWorker {
         Ok(Self { jobs, thresholds })
     }
 
+    /// The complaint and intent heads' decision thresholds.
+    pub fn thresholds(&self) -> (f32, f32) {
+        self.thresholds
+    }
+
     /// Whether signals raise the complaint and the intent flag.
     pub fn flags(&self, signals: &Signals) -> (bool, bool) {
         (signals.complaint >= self.thresholds.0, signals.intent >= self.thresholds.1)

@@ -6,8 +6,12 @@
 //! the page → classify the mentions not stored yet (when a classifier is attached; it runs on
 //! its own thread, [`classify::ClassifierWorker`]) → persist the page, with signals, and the
 //! cursor in one transaction → match the new mentions' authors to customers and refresh
-//! their prospect records ([`matching::MatchingStage`]) → index what the store holds beyond
-//! the index (when attached, [`Pipeline::with_index`]). Routing joins here as it lands.
+//! their prospect records ([`matching::MatchingStage`]) → route the new mentions (and the
+//! earlier ones of authors whose customer match changed) to the follow-up queues
+//! ([`routing::RoutingStage`]) → index what the store holds beyond the index (when attached,
+//! [`Pipeline::with_index`]). People's match decisions go through [`Pipeline::decide_match`],
+//! which re-routes the author's mentions, and [`Pipeline::rematch_and_route_all`] follows a
+//! customer import.
 //!
 //! The pipeline also keeps the run ledger: [`Pipeline::start_run`] and [`RunHandle::finish`]
 //! record how each pass over a source went, which is what coverage gaps are made of.
@@ -21,7 +25,8 @@ use hark_core::{Clock, Mention, MentionId, Run, RunOutcome};
 use hark_store::{Store, StoreError};
 
 use crate::classify::ClassifierWorker;
-use crate::matching::{MatchingError, MatchingStage};
+use crate::matching::{HumanDecision, MatchSummary, MatchingError, MatchingStage};
+use crate::routing::{RouteTrigger, RoutingStage, RoutingSummary, Thresholds};
 
 pub mod classify;
 pub mod crm_import;
@@ -30,6 +35,7 @@ pub mod matching;
 pub mod mention_file;
 pub mod prospects;
 pub mod pull;
+pub mod routing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -61,6 +67,20 @@ pub enum PipelineError {
         #[source]
         source: StoreError,
     },
+    #[error(
+        "routing new mentions from source {source_id:?} to the follow-up queues (they are saved; the next customer import re-routes them)"
+    )]
+    Route {
+        source_id: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("re-routing mentions to the follow-up queues")]
+    Reroute(#[source] StoreError),
+    #[error("applying a customer match decision")]
+    Decide(#[source] MatchingError),
+    #[error("matching every author to the customers again")]
+    Rematch(#[source] MatchingError),
 }
 
 /// What processing one page did.
@@ -75,6 +95,9 @@ pub struct PageOutcome {
     /// Of the duplicates: posts whose URL was already stored from another source kind, linked
     /// to that mention instead of stored again.
     pub linked: usize,
+    /// What routing did with the new mentions (and earlier ones of authors whose customer
+    /// match changed).
+    pub routed: RoutingSummary,
 }
 
 /// The stages, wired to a store and a clock.
@@ -84,12 +107,23 @@ pub struct Pipeline {
     clock: Arc<dyn Clock>,
     classifier: Option<ClassifierWorker>,
     matching: MatchingStage,
+    routing: RoutingStage,
+    /// The complaint and intent heads' thresholds, when known.
+    head_thresholds: Option<(f32, f32)>,
     index: Option<Arc<hark_index::mentions::Indexer>>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, classifier: None, matching: MatchingStage::default(), index: None }
+        Self {
+            store,
+            clock,
+            classifier: None,
+            matching: MatchingStage::default(),
+            routing: RoutingStage::default(),
+            head_thresholds: None,
+            index: None,
+        }
     }
 
     /// Adds the index stage: after each page, the index catches up with the store (in
@@ -106,11 +140,38 @@ impl Pipeline {
         self.index.as_ref()
     }
 
-    /// Adds the classify stage: new mentions get their signals before they are saved.
+    /// Adds the classify stage: new mentions get their signals before they are saved. Its
+    /// heads' thresholds become routing's defaults.
     #[must_use]
     pub fn with_classifier(mut self, worker: ClassifierWorker) -> Self {
+        self.head_thresholds = Some(worker.thresholds());
         self.classifier = Some(worker);
         self
+    }
+
+    /// The classifier heads' thresholds (complaint, intent) for routing when no classifier is
+    /// attached (e.g. read from the heads' metadata), so that re-routing after a person's
+    /// decision judges scores as the first routing did.
+    #[must_use]
+    pub fn with_head_thresholds(mut self, complaint: f32, intent: f32) -> Self {
+        self.head_thresholds = Some((complaint, intent));
+        self
+    }
+
+    /// Replaces the routing stage (its settings come from the configuration).
+    #[must_use]
+    pub fn with_routing(mut self, routing: RoutingStage) -> Self {
+        self.routing = routing;
+        self
+    }
+
+    pub fn routing(&self) -> &RoutingStage {
+        &self.routing
+    }
+
+    /// The thresholds routing uses: the configured ones, else the heads'.
+    pub fn routing_thresholds(&self) -> Thresholds {
+        self.routing.config().thresholds(self.head_thresholds)
     }
 
     /// The classify stage's worker, when attached (its thresholds say what is flagged).
@@ -139,8 +200,9 @@ impl Pipeline {
     }
 
     /// Runs one page through every stage. The page and `cursor` are persisted together: if
-    /// this returns an error other than [`PipelineError::Match`], neither was saved and the
-    /// caller may retry the page.
+    /// this returns [`PipelineError::Persist`] or [`PipelineError::Classify`], neither was
+    /// saved and the caller may retry the page; later errors (match, route, index) come
+    /// after the page was saved.
     pub async fn process_page(
         &self,
         source_id: &str,
@@ -188,10 +250,17 @@ impl Pipeline {
         // covers these mentions.
         let inserted: HashSet<&MentionId> = saved.inserted.iter().collect();
         let new_mentions: Vec<&Mention> = unique.iter().filter(|mention| inserted.contains(&mention.id)).collect();
-        self.matching
+        let matched = self
+            .matching
             .after_save(&self.store, &new_mentions, self.clock.now())
             .await
             .map_err(|source| PipelineError::Match { source_id: source_id.to_owned(), source })?;
+        // Route stage: the new mentions, and when matching changed who someone is, the
+        // earlier mentions of the same authors too.
+        let routed = self
+            .route_after_save(&new_mentions, &matched)
+            .await
+            .map_err(|source| PipelineError::Route { source_id: source_id.to_owned(), source })?;
         // Index stage, after matching so that customer links go in with the document. It
         // follows the store's insertion order, so whatever an earlier failure left out is
         // picked up here too.
@@ -207,7 +276,98 @@ impl Pipeline {
             intents,
             duplicates: saved.duplicates + repeated_in_page,
             linked: saved.linked,
+            routed,
         })
+    }
+
+    async fn route_after_save(
+        &self,
+        new_mentions: &[&Mention],
+        matched: &MatchSummary,
+    ) -> Result<RoutingSummary, StoreError> {
+        let mut ids: Vec<MentionId> = new_mentions.iter().map(|mention| mention.id.clone()).collect();
+        if matched.changed > 0 {
+            let mut seen: HashSet<MentionId> = ids.iter().cloned().collect();
+            let mut authors = HashSet::new();
+            for mention in new_mentions {
+                let author = matching::author_ref(mention);
+                if matching::groups_mentions(&author) && authors.insert(author.clone()) {
+                    for earlier in matching::author_mentions(&self.store, &author).await? {
+                        if earlier.signals.is_some() && seen.insert(earlier.id.clone()) {
+                            ids.push(earlier.id);
+                        }
+                    }
+                }
+            }
+        }
+        self.routing.route_mentions(&self.store, &ids, self.routing_thresholds(), self.clock.now()).await
+    }
+
+    /// A person's decision about a customer match ([`matching::decide`]), then the author's
+    /// mentions re-routed at once, the items' history saying why (e.g. "customer match
+    /// confirmed by alice": a complaint waiting in community moves to service).
+    pub async fn decide_match(
+        &self,
+        decision: HumanDecision,
+        mention: &MentionId,
+        customer: &str,
+        actor: &str,
+    ) -> Result<hark_store::DecisionResult, PipelineError> {
+        let now = self.clock.now();
+        let result = matching::decide(&self.matching, &self.store, decision, mention, customer, actor, now)
+            .await
+            .map_err(PipelineError::Decide)?;
+        if result.is_ok() {
+            let verb = match decision {
+                HumanDecision::Confirm => "confirmed",
+                HumanDecision::Reject => "rejected",
+                HumanDecision::Link => "linked",
+                HumanDecision::Undo => "decision undone",
+            };
+            let cause = format!("customer match {verb} by {actor}");
+            let ids = self.author_mention_ids(mention).await.map_err(PipelineError::Reroute)?;
+            let trigger = RouteTrigger { actor, cause: Some(&cause) };
+            self.routing
+                .route_mentions_for(&self.store, &ids, self.routing_thresholds(), trigger, now)
+                .await
+                .map_err(PipelineError::Reroute)?;
+        }
+        Ok(result)
+    }
+
+    /// The mention and every other stored mention of its author (when the author is known
+    /// by handle or email).
+    async fn author_mention_ids(&self, mention: &MentionId) -> Result<Vec<MentionId>, StoreError> {
+        let Some(stored) = self.store.mention(mention).await? else { return Ok(Vec::new()) };
+        let author = matching::author_ref(&stored);
+        if !matching::groups_mentions(&author) {
+            return Ok(vec![stored.id]);
+        }
+        let mut ids: Vec<MentionId> =
+            matching::author_mentions(&self.store, &author).await?.into_iter().map(|mention| mention.id).collect();
+        if !ids.contains(&stored.id) {
+            ids.push(stored.id);
+        }
+        Ok(ids)
+    }
+
+    /// Routes every mention with signals (after the configuration or the customers changed);
+    /// items whose inputs did not change are left as they are.
+    pub async fn route_all(&self) -> Result<RoutingSummary, PipelineError> {
+        let ids = self.store.mention_ids_with_signals().await.map_err(PipelineError::Reroute)?;
+        self.routing
+            .route_mentions(&self.store, &ids, self.routing_thresholds(), self.clock.now())
+            .await
+            .map_err(PipelineError::Reroute)
+    }
+
+    /// After a customer import: every author matched again ([`MatchingStage::rematch_all`]),
+    /// then every mention with signals routed again, so that new customers' complaints move
+    /// to service and their buying intent becomes expansion.
+    pub async fn rematch_and_route_all(&self) -> Result<(MatchSummary, RoutingSummary), PipelineError> {
+        let matched = self.matching.rematch_all(&self.store, self.clock.now()).await.map_err(PipelineError::Rematch)?;
+        let routed = self.route_all().await?;
+        Ok((matched, routed))
     }
 
     /// Opens a run in the ledger for `source_id`.

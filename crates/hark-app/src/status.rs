@@ -1,0 +1,77 @@
+//! What hark holds and how each source is doing (`hark status`).
+
+use std::collections::BTreeMap;
+
+use hark_core::{Queue, QueueState, Run};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::{Caller, Permission};
+use crate::error::{AppResult, Context};
+use crate::App;
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Status {
+    pub mentions: i64,
+    pub customers: i64,
+    /// queue → state → count, every queue and state present.
+    pub queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
+    /// Customer matches by state: auto, proposed (waiting for a person), confirmed, rejected.
+    pub matches: BTreeMap<&'static str, i64>,
+    pub sources: Vec<SourceStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SourceStatus {
+    pub id: String,
+    /// `null` for mentions filed by `hark ingest` under a name with no configured source.
+    pub kind: Option<String>,
+    pub configured: bool,
+    pub mentions: i64,
+    #[schema(value_type = Option<Object>)]
+    pub last_run: Option<Run>,
+    pub outcome: Option<&'static str>,
+    /// Failed or partial runs since the last clean one.
+    pub gaps: i64,
+}
+
+/// Counts of mentions, customers, queue items and matches; per source: last run, outcome and
+/// open coverage gaps.
+pub async fn status(app: &App, caller: &Caller) -> AppResult<Status> {
+    caller.require(Permission::ReadPublic)?;
+    let store = app.store().await?;
+    let mut queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = Queue::ALL
+        .iter()
+        .map(|queue| (queue.as_str(), QueueState::ALL.iter().map(|state| (state.as_str(), 0)).collect()))
+        .collect();
+    for count in store.queue_counts().await.internal("counting queue items")? {
+        queues.entry(count.queue.as_str()).or_default().insert(count.state.as_str(), count.count);
+    }
+    let sources = crate::sources::collect(app, store, false)
+        .await?
+        .into_iter()
+        .map(|source| SourceStatus {
+            id: source.id,
+            kind: source.kind,
+            configured: source.configured,
+            mentions: source.mentions,
+            last_run: source.last_run,
+            outcome: source.outcome,
+            gaps: source.open_gaps,
+        })
+        .collect();
+    let mut matches: BTreeMap<&'static str, i64> =
+        ["auto", "proposed", "confirmed", "rejected"].into_iter().map(|state| (state, 0)).collect();
+    for (state, count) in store.count_matches_by_state().await.internal("counting matches")? {
+        if let Some(slot) = matches.iter_mut().find(|(known, _)| **known == state) {
+            *slot.1 = count;
+        }
+    }
+    Ok(Status {
+        mentions: store.count_mentions().await.internal("counting mentions")?,
+        customers: store.count_customers().await.internal("counting customers")?,
+        queues,
+        matches,
+        sources,
+    })
+}

@@ -37,7 +37,10 @@ impl Role {
 
     pub fn parse(raw: &str) -> AppResult<Self> {
         Self::ALL.into_iter().find(|role| role.as_str() == raw.trim().to_lowercase()).ok_or_else(|| {
-            AppError::invalid("invalid_role", format!("unknown role {raw:?}: expected admin, community, sales or service"))
+            AppError::invalid(
+                "invalid_role",
+                format!("unknown role {raw:?}: expected admin, community, sales or service"),
+            )
         })
     }
 
@@ -92,7 +95,8 @@ impl Caller {
     /// Someone at the machine's command line: the operating-system user, as admin (they can
     /// read the data directory anyway).
     pub fn local() -> Self {
-        let name = std::env::var("USER").ok().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "cli".to_owned());
+        let name =
+            std::env::var("USER").ok().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "cli".to_owned());
         Self { name, role: Role::Admin }
     }
 

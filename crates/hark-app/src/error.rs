@@ -62,6 +62,13 @@ impl AppError {
     pub fn internal(what: impl Into<String>, source: impl Into<anyhow::Error>) -> Self {
         Self { kind: ErrorKind::Internal, code: "internal", message: what.into(), source: Some(source.into()) }
     }
+
+    /// The same error with its cause (an unreadable file behind `invalid`, say).
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
 }
 
 impl fmt::Display for AppError {
@@ -91,11 +98,19 @@ impl From<anyhow::Error> for AppError {
 /// Turns any internal error into an [`AppError`] that says what hark was doing.
 pub trait Context<T> {
     fn internal(self, what: &str) -> Result<T, AppError>;
+
+    /// An internal failure whose own message already says what hark was doing (errors of
+    /// the pipeline, the classifier, a dataset reader).
+    fn described(self) -> Result<T, AppError>;
 }
 
 impl<T, E: Into<anyhow::Error>> Context<T> for Result<T, E> {
     fn internal(self, what: &str) -> Result<T, AppError> {
         self.map_err(|source| AppError::internal(what, source))
+    }
+
+    fn described(self) -> Result<T, AppError> {
+        self.map_err(|source| AppError::from(source.into()))
     }
 }
 

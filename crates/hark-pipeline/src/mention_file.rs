@@ -9,7 +9,7 @@ use std::io::BufRead;
 use chrono::{DateTime, Utc};
 use hark_core::contact::normalize_email;
 use hark_core::text::html_to_text;
-use hark_core::{Author, Engagement, Mention, SourceKind, handle, url};
+use hark_core::{Author, Engagement, Mention, Sentiment, SentimentScores, Signals, SourceKind, handle, url};
 use serde::Deserialize;
 
 /// Lines longer than this are skipped with an error rather than read into memory.
@@ -38,6 +38,52 @@ struct Record {
     score: Option<i64>,
     #[serde(default)]
     replies: Option<i64>,
+    /// Scores from an earlier run or a hand-labelled test set; kept instead of scoring.
+    #[serde(default)]
+    signals: Option<RecordSignals>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RecordSignals {
+    complaint: f32,
+    intent: f32,
+    #[serde(default)]
+    sentiment_scores: Option<SentimentScores>,
+    #[serde(default)]
+    sentiment: Option<String>,
+    #[serde(default)]
+    cues: Vec<String>,
+}
+
+impl RecordSignals {
+    fn into_signals(self) -> Result<Signals, String> {
+        for (name, value) in [("complaint", self.complaint), ("intent", self.intent)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(format!("signals.{name} must be a probability between 0 and 1"));
+            }
+        }
+        let scores = match (self.sentiment_scores, self.sentiment.as_deref()) {
+            (Some(scores), _) => scores,
+            (None, Some(label)) => {
+                let label: Sentiment = label.parse().map_err(|err| format!("signals.sentiment: {err}"))?;
+                let pick = |wanted: Sentiment| if label == wanted { 1.0 } else { 0.0 };
+                SentimentScores {
+                    negative: pick(Sentiment::Negative),
+                    neutral: pick(Sentiment::Neutral),
+                    positive: pick(Sentiment::Positive),
+                }
+            }
+            (None, None) => SentimentScores { negative: 0.0, neutral: 1.0, positive: 0.0 },
+        };
+        Ok(Signals {
+            sentiment: scores.label(),
+            sentiment_scores: scores,
+            complaint: self.complaint,
+            intent: self.intent,
+            cues: self.cues,
+            model_version: "from-file".to_owned(),
+        })
+    }
 }
 
 /// Exports write ids as strings or numbers.
@@ -198,6 +244,7 @@ pub fn parse_line(line: &str, source_id: &str, fetched_at: DateTime<Utc>) -> Res
     mention.title = title;
     mention.published_at = published_at;
     mention.lang = record.lang;
+    mention.signals = record.signals.map(RecordSignals::into_signals).transpose()?;
     mention.thread_id = record.thread_id;
     mention.parent_id = record.parent_id;
     mention.engagement = Engagement { score: record.score, replies: record.replies };

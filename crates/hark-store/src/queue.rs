@@ -380,8 +380,11 @@ impl Store {
             }
             Some(item) if item.queue != write.queue => {
                 sqlx::query(
+                    // The new queue's team has not seen it: it starts over as new, unassigned,
+                    // on the new queue's clock.
                     "UPDATE queue_items SET queue = ?, reason = ?, priority = ?, due_at = ?, tags = ?,
-                        customer_id = ?, version = version + 1, updated_at = ?
+                        customer_id = ?, state = 'new', assignee = NULL, first_response_at = NULL,
+                        version = version + 1, updated_at = ?
                      WHERE id = ?",
                 )
                 .bind(write.queue.as_str())
@@ -395,10 +398,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error("moving a queue item"))?;
-                let reason = match write.cause {
+                let mut reason = match write.cause {
                     Some(cause) => format!("{cause}: {}", write.reason),
                     None => write.reason.to_owned(),
                 };
+                if item.state != QueueState::New || item.assignee.is_some() {
+                    reason.push_str(&format!(" (was {}; reopened as new for the {} queue)", item.state.as_str(), write.queue.as_str()));
+                }
                 let history = History {
                     item_id: item.id,
                     at: write.now,

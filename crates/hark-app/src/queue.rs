@@ -1,0 +1,457 @@
+//! Follow-up queues: what each team works on. Listing, one item with its history and notes,
+//! and the actions people take (move, assign, note), with the rules of who may touch which
+//! queue. A dismissal with a reason becomes a training label; "wrong customer" also rejects
+//! the customer match, which re-routes the item.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use hark_core::{MentionId, Queue, QueueItem, QueueState};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::App;
+use crate::access::{Caller, Permission};
+use crate::error::{AppError, AppResult, Context};
+use crate::views::{MentionView, mention_views};
+
+/// Items per page at most.
+pub const MAX_LIMIT: i64 = 500;
+
+/// A queue item with its mention, as `hark queue list --json` prints it: the mention's
+/// fields (`id` is the mention's id) plus the item's.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemView {
+    #[serde(flatten)]
+    pub mention: MentionView,
+    /// The queue item's id (the one `/api/v1/items/{id}` and `hark queue show` take).
+    pub item_id: i64,
+    /// service, sales or community.
+    pub queue: String,
+    /// new, assigned, contacted, resolved or dismissed.
+    pub state: String,
+    /// Why routing put it here ("complaint 0.93 by customer CRM-0004").
+    pub reason: String,
+    /// 0 to 100, higher first.
+    pub priority: i32,
+    pub tags: Vec<String>,
+    pub assignee: Option<String>,
+    /// When the queue's service level runs out.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Whether the item is still open past `due_at`, or was first answered after it.
+    pub overdue: bool,
+    /// Bumped on every change; send it back to refuse to overwrite someone else's change.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One change in an item's life.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// created, rerouted, moved, assigned or note.
+    pub action: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoteView {
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+/// An item with everything a person needs to act on it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemDetail {
+    #[serde(flatten)]
+    pub item: ItemView,
+    pub history: Vec<HistoryView>,
+    pub notes: Vec<NoteView>,
+}
+
+/// Counts per queue and state, for the queues the caller may see.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueCounts {
+    /// queue → state → count; every state present.
+    pub queues: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+/// Which items to list.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListItems {
+    /// service, sales or community; all the caller may see when absent.
+    pub queue: Option<String>,
+    pub state: Option<String>,
+    pub assignee: Option<String>,
+    /// A source kind (reddit, hackernews, ...).
+    pub source: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Why an item is dismissed; each but `other` teaches the classifier or the matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DismissReason {
+    NotAComplaint,
+    NotBuyingIntent,
+    WrongCustomer,
+    Spam,
+}
+
+impl DismissReason {
+    pub const ALL: [DismissReason; 4] = [
+        DismissReason::NotAComplaint,
+        DismissReason::NotBuyingIntent,
+        DismissReason::WrongCustomer,
+        DismissReason::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DismissReason::NotAComplaint => "not a complaint",
+            DismissReason::NotBuyingIntent => "not buying intent",
+            DismissReason::WrongCustomer => "wrong customer",
+            DismissReason::Spam => "spam",
+        }
+    }
+
+    /// Reads "not a complaint", "not_a_complaint" or "not-a-complaint".
+    pub fn parse(raw: &str) -> Option<Self> {
+        let normal = raw.trim().to_lowercase().replace(['_', '-'], " ");
+        Self::ALL.into_iter().find(|reason| reason.as_str() == normal)
+    }
+
+    /// The training labels (task, label) this dismissal teaches.
+    fn labels(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            DismissReason::NotAComplaint => &[("complaint", "not_complaint")],
+            DismissReason::NotBuyingIntent => &[("intent", "no_intent")],
+            DismissReason::WrongCustomer => &[],
+            DismissReason::Spam => &[("complaint", "not_complaint"), ("intent", "no_intent")],
+        }
+    }
+}
+
+/// A move of one item to another state.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// new, assigned, contacted, resolved or dismissed.
+    pub state: String,
+    /// Free text, or for `dismissed` one of: not a complaint, not buying intent, wrong customer, spam.
+    pub reason: Option<String>,
+    /// The item's `version` as the caller saw it; a newer one means someone else changed it.
+    pub version: Option<i64>,
+}
+
+pub fn parse_queue(raw: &str) -> AppResult<Queue> {
+    Queue::ALL.into_iter().find(|queue| queue.as_str() == raw.trim().to_lowercase()).ok_or_else(|| {
+        AppError::invalid("invalid_queue", format!("unknown queue {raw:?}: expected service, sales or community"))
+    })
+}
+
+pub fn parse_state(raw: &str) -> AppResult<QueueState> {
+    QueueState::parse(raw.trim().to_lowercase().as_str()).ok_or_else(|| {
+        AppError::invalid(
+            "invalid_state",
+            format!("unknown state {raw:?}: expected new, assigned, contacted, resolved or dismissed"),
+        )
+    })
+}
+
+fn is_open(state: QueueState) -> bool {
+    matches!(state, QueueState::New | QueueState::Assigned | QueueState::Contacted)
+}
+
+fn overdue(item: &QueueItem, now: DateTime<Utc>) -> bool {
+    let Some(due) = item.due_at else { return false };
+    match item.first_response_at {
+        Some(answered) => answered > due,
+        None => is_open(item.state) && now > due,
+    }
+}
+
+async fn views(app: &App, items: Vec<QueueItem>) -> AppResult<Vec<ItemView>> {
+    let store = app.store().await.internal("opening the store")?;
+    let ids: Vec<MentionId> = items.iter().map(|item| item.mention_id.clone()).collect();
+    let mut mentions: HashMap<String, MentionView> =
+        mention_views(store, &ids).await?.into_iter().map(|view| (view.id.clone(), view)).collect();
+    let now = app.clock().now();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(mention) = mentions.remove(item.mention_id.as_str()) else {
+            // The mention was deleted under the item (cascade pending); nothing to show.
+            continue;
+        };
+        out.push(ItemView {
+            mention,
+            item_id: item.id,
+            queue: item.queue.as_str().to_owned(),
+            state: item.state.as_str().to_owned(),
+            overdue: overdue(&item, now),
+            reason: item.reason,
+            priority: item.priority,
+            tags: item.tags,
+            assignee: item.assignee,
+            due_at: item.due_at,
+            version: item.version,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The item, if the caller may work its queue: `not_found` when it does not exist, and also
+/// when the caller may not see that queue (so ids do not leak what other teams hold).
+async fn visible_item(app: &App, caller: &Caller, id: i64) -> AppResult<QueueItem> {
+    let store = app.store().await.internal("opening the store")?;
+    let item = store.queue_item(id).await.internal("reading a queue item")?;
+    match item {
+        Some(item) if caller.may(Permission::Queue(item.queue)) => Ok(item),
+        Some(item) => Err(AppError::forbidden(format!(
+            "the {} role may not work the {} queue (item {id})",
+            caller.role,
+            item.queue.as_str()
+        ))),
+        None => Err(AppError::not_found("queue item", id)),
+    }
+}
+
+pub async fn counts(app: &App, caller: &Caller) -> AppResult<QueueCounts> {
+    let store = app.store().await.internal("opening the store")?;
+    let visible = caller.queues();
+    let mut queues: BTreeMap<String, BTreeMap<String, i64>> = visible
+        .iter()
+        .map(|queue| {
+            (queue.as_str().to_owned(), QueueState::ALL.iter().map(|state| (state.as_str().to_owned(), 0)).collect())
+        })
+        .collect();
+    for count in store.queue_counts().await.internal("counting queue items")? {
+        if let Some(states) = queues.get_mut(count.queue.as_str()) {
+            states.insert(count.state.as_str().to_owned(), count.count);
+        }
+    }
+    Ok(QueueCounts { queues })
+}
+
+pub async fn list(app: &App, caller: &Caller, request: &ListItems) -> AppResult<Vec<ItemView>> {
+    let queue = request.queue.as_deref().map(parse_queue).transpose()?;
+    let state = request.state.as_deref().map(parse_state).transpose()?;
+    let limit = request.limit.unwrap_or(100);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::invalid("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}")));
+    }
+    let offset = request.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(AppError::invalid("invalid_offset", "offset must not be negative"));
+    }
+    let queues = match queue {
+        Some(queue) => {
+            caller.require(Permission::Queue(queue))?;
+            vec![Some(queue)]
+        }
+        None if caller.queues().len() == Queue::ALL.len() => vec![None],
+        None => caller.queues().into_iter().map(Some).collect(),
+    };
+    let store = app.store().await.internal("opening the store")?;
+    let mut items = Vec::new();
+    for queue in queues {
+        let filter = hark_store::QueueFilter {
+            queue,
+            state,
+            assignee: request.assignee.clone(),
+            source_kind: request.source.as_ref().map(|source| source.trim().to_lowercase()),
+            limit,
+            offset,
+        };
+        items.extend(store.list_queue_items(&filter).await.internal("listing queue items")?);
+    }
+    views(app, items).await
+}
+
+pub async fn show(app: &App, caller: &Caller, id: i64) -> AppResult<ItemDetail> {
+    let item = visible_item(app, caller, id).await?;
+    let store = app.store().await.internal("opening the store")?;
+    let history = store
+        .item_history(id)
+        .await
+        .internal("reading an item's history")?
+        .into_iter()
+        .map(|entry| HistoryView {
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action.as_str().to_owned(),
+            from: entry.from_value,
+            to: entry.to_value,
+            reason: entry.reason,
+        })
+        .collect();
+    let notes = store
+        .item_notes(id)
+        .await
+        .internal("reading an item's notes")?
+        .into_iter()
+        .map(|note| NoteView { at: note.at, author: note.author, text: note.text })
+        .collect();
+    let item = views(app, vec![item]).await?.pop().ok_or_else(|| AppError::not_found("queue item", id))?;
+    Ok(ItemDetail { item, history, notes })
+}
+
+fn queue_error(error: &hark_store::QueueError) -> AppError {
+    use hark_store::QueueError;
+    match *error {
+        QueueError::NotFound(id) => AppError::not_found("queue item", id),
+        QueueError::InvalidTransition { from, to } => AppError::conflict(
+            "invalid_transition",
+            format!(
+                "an item in state {} cannot move to {}{}",
+                from.as_str(),
+                to.as_str(),
+                if matches!(from, QueueState::Resolved | QueueState::Dismissed) {
+                    " (reopen it first: move it to new)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        QueueError::Conflict { expected, actual } => AppError::conflict(
+            "version_conflict",
+            format!("the item changed since you loaded it (version {expected}, now {actual}); reload it and try again"),
+        ),
+    }
+}
+
+/// Moves an item to another state. Dismissing with a known reason writes training labels;
+/// "wrong customer" rejects the customer match, which re-routes the item.
+pub async fn transition(app: &App, caller: &Caller, id: i64, request: &Transition) -> AppResult<ItemDetail> {
+    let to = parse_state(&request.state)?;
+    visible_item(app, caller, id).await?;
+    let reason = request.reason.as_deref().map(str::trim).filter(|reason| !reason.is_empty());
+    if reason.is_some_and(|reason| reason.chars().count() > 500) {
+        return Err(AppError::invalid("invalid_reason", "a reason is at most 500 characters"));
+    }
+    let dismissal = match (to, reason) {
+        (QueueState::Dismissed, Some(reason)) => DismissReason::parse(reason),
+        _ => None,
+    };
+    let store = app.store().await.internal("opening the store")?;
+    let now = app.clock().now();
+    let moved = store
+        .transition_item(&hark_store::TransitionRequest {
+            id,
+            to,
+            actor: &caller.name,
+            reason,
+            expected_version: request.version,
+            now,
+        })
+        .await
+        .internal("moving a queue item")?
+        .map_err(|err| queue_error(&err))?;
+    if let Some(dismissal) = dismissal {
+        learn_from_dismissal(app, caller, &moved, dismissal).await?;
+    }
+    show(app, caller, id).await
+}
+
+async fn learn_from_dismissal(app: &App, caller: &Caller, item: &QueueItem, reason: DismissReason) -> AppResult<()> {
+    let store = app.store().await.internal("opening the store")?;
+    let now = app.clock().now();
+    let mention = store
+        .mention(&item.mention_id)
+        .await
+        .internal("reading a mention")?
+        .ok_or_else(|| AppError::not_found("mention", &item.mention_id))?;
+    for (task, label) in reason.labels() {
+        store
+            .add_label(&hark_store::LabelWrite {
+                mention_id: Some(&item.mention_id),
+                text: &hark_pipeline::classify::text_for(&mention),
+                task,
+                label,
+                origin: "triage",
+                actor: Some(&caller.name),
+                now,
+            })
+            .await
+            .internal("saving a training label")?
+            .map_err(|err| AppError::invalid("invalid_label", err.to_string()))?;
+    }
+    if reason == DismissReason::WrongCustomer {
+        let Some(customer) = item.customer_id.as_ref() else {
+            return Err(AppError::invalid(
+                "no_customer",
+                "this item has no customer match to reject; dismiss it with another reason",
+            ));
+        };
+        let pipeline = app.pipeline(false).await.internal("opening the pipeline")?;
+        pipeline
+            .decide_match(
+                hark_pipeline::matching::HumanDecision::Reject,
+                &item.mention_id,
+                customer.as_str(),
+                &caller.name,
+            )
+            .await
+            .internal("rejecting the customer match")?
+            .map_err(|err| AppError::conflict("match_decision", err.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Assigns an item (to `assignee`, or to nobody); a new item becomes assigned.
+pub async fn assign(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    assignee: Option<&str>,
+    version: Option<i64>,
+) -> AppResult<ItemDetail> {
+    visible_item(app, caller, id).await?;
+    let assignee = assignee.map(str::trim).filter(|name| !name.is_empty());
+    let store = app.store().await.internal("opening the store")?;
+    if let Some(name) = assignee {
+        if store.user_by_name(name).await.internal("reading a user")?.is_none() {
+            return Err(AppError::invalid("unknown_user", format!("no user named {name:?} (`hark user list`)")));
+        }
+    }
+    store
+        .assign_item(id, assignee, &caller.name, version, app.clock().now())
+        .await
+        .internal("assigning a queue item")?
+        .map_err(|err| queue_error(&err))?;
+    show(app, caller, id).await
+}
+
+/// Adds a note to an item.
+pub async fn note(app: &App, caller: &Caller, id: i64, text: &str) -> AppResult<ItemDetail> {
+    visible_item(app, caller, id).await?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 10_000 {
+        return Err(AppError::invalid("invalid_note", "a note needs 1 to 10,000 characters"));
+    }
+    let store = app.store().await.internal("opening the store")?;
+    store.add_note(id, &caller.name, text, app.clock().now()).await.internal("saving a note")?.map_err(|err| queue_error(&err))?;
+    show(app, caller, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dismiss_reasons_read_in_any_common_spelling() {
+        assert_eq!(DismissReason::parse("Not a complaint"), Some(DismissReason::NotAComplaint));
+        assert_eq!(DismissReason::parse("not_buying_intent"), Some(DismissReason::NotBuyingIntent));
+        assert_eq!(DismissReason::parse("wrong-customer"), Some(DismissReason::WrongCustomer));
+        assert_eq!(DismissReason::parse("duplicate"), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! `/api/v1` handlers, one module per resource.
+#![allow(unused_qualifications, reason = "utoipa's path macro expands `params(...)` with full paths")]
+
+pub mod admin;
+pub mod queues;
+pub mod stats;

@@ -27,6 +27,15 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub matching: Matching,
+    /// `[routing]`: which flagged mention goes to which queue, and each queue's SLA.
+    #[serde(default)]
+    pub routing: hark_pipeline::routing::RoutingConfig,
+    /// `[[webhooks]]`: where alerts are POSTed.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    /// `[alerts]`: retries, delivery cadence and spike alerts.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
 }
 
 /// `[matching]`: how sure customer matching must be to link an author by itself, and to
@@ -135,6 +144,25 @@ pub enum ConfigOrigin {
 }
 
 impl Config {
+    /// The routing stage's settings, with the brand and competitors named once in the file.
+    pub fn routing_config(&self) -> hark_pipeline::routing::RoutingConfig {
+        let mut routing = self.routing.clone();
+        routing.competitors = self
+            .competitors
+            .iter()
+            .map(|competitor| hark_pipeline::routing::CompetitorNames {
+                name: competitor.name.clone(),
+                aliases: competitor.aliases.clone(),
+            })
+            .collect();
+        routing.brand_names = self
+            .brand
+            .iter()
+            .flat_map(|brand| std::iter::once(brand.name.clone()).chain(brand.aliases.iter().cloned()))
+            .collect();
+        routing
+    }
+
     /// Loads and validates `path`. A missing file is an error only when the user named it
     /// (`explicit`); at the default path it means "no sources yet".
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<(Self, ConfigOrigin)> {
@@ -181,10 +209,14 @@ impl Config {
         if !(propose > 0.0 && propose <= auto) {
             problems.push("matching.propose", "must be above 0 and at most matching.auto");
         }
+        for (field, message) in self.routing.problems() {
+            problems.push(format!("routing.{field}"), message);
+        }
         let mut seen_ids = HashSet::new();
         for (index, source) in self.sources.iter().enumerate() {
             source.validate(&format!("sources[{index}]"), &mut seen_ids, &mut problems);
         }
+        validate_alerts(&self.webhooks, &self.alerts, &mut problems);
         problems.0
     }
 }
@@ -280,12 +312,7 @@ impl SourceConfig {
 
 fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut Problems) {
     if name.ends_with("_env") {
-        let valid = value.as_str().is_some_and(|var| {
-            !var.is_empty()
-                && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && !var.starts_with(|c: char| c.is_ascii_digit())
-        });
-        if !valid {
+        if !value.as_str().is_some_and(is_env_var_name) {
             problems.push(
                 path,
                 "must name an environment variable (e.g. \"HARK_REDDIT_SECRET\"), never hold the secret itself",
@@ -326,6 +353,194 @@ fn check_field_value(name: &str, value: &toml::Value, path: &str, problems: &mut
             }
         }
         _ => problems.push(path, "must be a list of strings"),
+    }
+}
+
+/// Whether `var` is an environment variable's name (`HARK_WEBHOOK_OPS_SECRET`): upper-case
+/// letters, digits and `_`, not starting with a digit.
+fn is_env_var_name(var: &str) -> bool {
+    !var.is_empty()
+        && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !var.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// One `[[webhooks]]` entry: where alerts are POSTed, signed with the secret held in the
+/// environment variable `secret_env`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Names the webhook's deliveries (`hark alerts replay --target ID`).
+    pub id: String,
+    pub url: String,
+    /// The environment variable holding the signing secret.
+    pub secret_env: String,
+    /// `json` (default) or `slack`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Topics to send (`item.created`, `item.rerouted`, `spike`); empty: all of them.
+    #[serde(default)]
+    pub topics: Vec<String>,
+}
+
+impl WebhookConfig {
+    /// The body format (JSON unless `slack`; validation refuses other names).
+    pub fn format(&self) -> hark_pipeline::notify::WebhookFormat {
+        self.format.as_deref().and_then(hark_pipeline::notify::WebhookFormat::parse).unwrap_or_default()
+    }
+}
+
+/// `[alerts]`: how webhook deliveries are retried and how often `hark serve` delivers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The first retry's longest wait (default 30s); each failure doubles it.
+    #[serde(default)]
+    pub retry_base: Option<String>,
+    /// The longest wait between attempts (default 1h).
+    #[serde(default)]
+    pub retry_max: Option<String>,
+    /// Failed attempts before a delivery is a dead letter (default 10).
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// How often the server delivers what is due (default 10s).
+    #[serde(default)]
+    pub deliver_every: Option<String>,
+    /// `[[alerts.spikes]]`: alerts when mentions matching a query surge.
+    #[serde(default)]
+    pub spikes: Vec<SpikeConfig>,
+}
+
+/// One `[[alerts.spikes]]` entry: a `spike` event when the mentions matching `query` in the
+/// last `window` are `factor` times the mean of the 24 windows before (and at least
+/// `min_count`), at most once per `cooldown`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeConfig {
+    pub name: String,
+    /// A search query (the `hark search` language).
+    pub query: String,
+    #[serde(default)]
+    pub window: Option<String>,
+    #[serde(default)]
+    pub factor: Option<f64>,
+    #[serde(default)]
+    pub min_count: Option<u64>,
+    #[serde(default)]
+    pub cooldown: Option<String>,
+}
+
+/// A duration field: its value, or `default` when unset (or invalid: validation reports it).
+fn duration_or(raw: Option<&str>, default: Duration) -> Duration {
+    raw.and_then(|raw| parse_interval(raw).ok()).unwrap_or(default)
+}
+
+impl AlertsConfig {
+    /// The retry policy of webhook deliveries.
+    pub fn retry_policy(&self) -> hark_pipeline::notify::RetryPolicy {
+        let default = hark_pipeline::notify::RetryPolicy::default();
+        hark_pipeline::notify::RetryPolicy {
+            base: duration_or(self.retry_base.as_deref(), default.base),
+            max: duration_or(self.retry_max.as_deref(), default.max),
+            max_attempts: self.max_attempts.unwrap_or(default.max_attempts),
+        }
+    }
+
+    /// How often the server runs a delivery pass.
+    pub fn deliver_every(&self) -> Duration {
+        duration_or(self.deliver_every.as_deref(), Duration::from_secs(10))
+    }
+}
+
+impl SpikeConfig {
+    pub fn window(&self) -> Duration {
+        duration_or(self.window.as_deref(), Duration::from_secs(3600))
+    }
+
+    pub fn factor(&self) -> f64 {
+        self.factor.unwrap_or(3.0)
+    }
+
+    pub fn min_count(&self) -> u64 {
+        self.min_count.unwrap_or(5)
+    }
+
+    pub fn cooldown(&self) -> Duration {
+        duration_or(self.cooldown.as_deref(), Duration::from_secs(6 * 3600))
+    }
+}
+
+fn check_duration(problems: &mut Problems, path: &str, raw: Option<&str>, min: Duration) {
+    let Some(raw) = raw else { return };
+    match parse_interval(raw) {
+        Ok(duration) if duration < min => problems.push(path, format!("must be at least {}s", min.as_secs())),
+        Ok(_) => {}
+        Err(message) => problems.push(path, message),
+    }
+}
+
+fn check_id(problems: &mut Problems, path: &str, id: &str, seen: &mut HashSet<String>, what: &str) {
+    let ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if !ok {
+        problems.push(path, "must be letters, digits, '-', '_' or '.', and not empty");
+    } else if !seen.insert(id.to_owned()) {
+        problems.push(path, format!("{id:?} is used by another {what}; names must be unique"));
+    }
+}
+
+fn validate_alerts(webhooks: &[WebhookConfig], alerts: &AlertsConfig, problems: &mut Problems) {
+    let mut seen = HashSet::new();
+    for (index, webhook) in webhooks.iter().enumerate() {
+        let path = format!("webhooks[{index}]");
+        check_id(problems, &format!("{path}.id"), &webhook.id, &mut seen, "webhook");
+        let url_ok = (webhook.url.starts_with("http://") || webhook.url.starts_with("https://"))
+            && hark_connectors::http::host_of(&webhook.url).is_some();
+        if !url_ok {
+            problems.push(format!("{path}.url"), "must be an http:// or https:// URL");
+        }
+        if !is_env_var_name(&webhook.secret_env) {
+            problems.push(
+                format!("{path}.secret_env"),
+                "must name an environment variable (e.g. \"HARK_WEBHOOK_OPS_SECRET\"), never hold the secret itself",
+            );
+        }
+        if let Some(format) = &webhook.format
+            && hark_pipeline::notify::WebhookFormat::parse(format).is_none()
+        {
+            problems.push(format!("{path}.format"), format!("unknown format {format:?}; expected json or slack"));
+        }
+        for (topic_index, topic) in webhook.topics.iter().enumerate() {
+            if !hark_pipeline::notify::TOPICS.contains(&topic.as_str()) {
+                problems.push(
+                    format!("{path}.topics[{topic_index}]"),
+                    format!("unknown topic {topic:?}; expected one of: {}", hark_pipeline::notify::TOPICS.join(", ")),
+                );
+            }
+        }
+    }
+    check_duration(problems, "alerts.retry_base", alerts.retry_base.as_deref(), Duration::from_secs(1));
+    check_duration(problems, "alerts.retry_max", alerts.retry_max.as_deref(), Duration::from_secs(1));
+    if alerts.retry_policy().max < alerts.retry_policy().base {
+        problems.push("alerts.retry_max", "must be at least alerts.retry_base");
+    }
+    if alerts.max_attempts == Some(0) {
+        problems.push("alerts.max_attempts", "must be at least 1");
+    }
+    check_duration(problems, "alerts.deliver_every", alerts.deliver_every.as_deref(), Duration::from_secs(1));
+    let mut names = HashSet::new();
+    for (index, spike) in alerts.spikes.iter().enumerate() {
+        let path = format!("alerts.spikes[{index}]");
+        check_id(problems, &format!("{path}.name"), &spike.name, &mut names, "spike alert");
+        if let Err(err) = hark_index::query::parse(&spike.query) {
+            problems.push(format!("{path}.query"), format!("invalid query: {err}"));
+        }
+        check_duration(problems, &format!("{path}.window"), spike.window.as_deref(), Duration::from_secs(60));
+        check_duration(problems, &format!("{path}.cooldown"), spike.cooldown.as_deref(), Duration::ZERO);
+        if !(spike.factor() > 1.0 && spike.factor().is_finite()) {
+            problems.push(format!("{path}.factor"), "must be a number above 1");
+        }
+        if spike.min_count() == 0 {
+            problems.push(format!("{path}.min_count"), "must be at least 1");
+        }
     }
 }
 

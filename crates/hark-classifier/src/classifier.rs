@@ -17,6 +17,18 @@ pub fn heads_dir(paths: &ModelPaths) -> PathBuf {
     paths.encoder_dir.parent().map_or_else(|| PathBuf::from("models/heads"), |models| models.join("heads"))
 }
 
+/// The complaint and intent heads' decision thresholds, read from their metadata without
+/// loading the encoder (routing needs them where no model runs, e.g. after a person's
+/// decision). `None` when the heads are not where the model files are looked for.
+pub fn head_thresholds() -> Option<(f32, f32)> {
+    let dir = match std::env::var_os("HARK_MODEL_DIR") {
+        Some(dir) => PathBuf::from(dir).join("heads"),
+        None => ModelPaths::locate().map(|paths| heads_dir(&paths)).unwrap_or_else(|_| PathBuf::from("models/heads")),
+    };
+    let threshold = |task| Head::load_meta(&dir, task).ok().and_then(|meta| meta.threshold);
+    Some((threshold(Task::Complaint)?, threshold(Task::Intent)?))
+}
+
 /// Embeds texts and builds each head's features.
 pub fn features_for(
     encoder: &mut Encoder,

@@ -525,6 +525,14 @@ impl Head {
         write(&dir.join(format!("{task}.json")), &json)
     }
 
+    /// Reads only a saved head's metadata (threshold, metrics), not its weights.
+    pub fn load_meta(dir: &Path, task: Task) -> Result<HeadMeta, HeadError> {
+        let json_path = dir.join(format!("{}.json", task.as_str()));
+        let read_error = |message: String| HeadError::Read { path: json_path.display().to_string(), message };
+        let json = std::fs::read(&json_path).map_err(|err| read_error(err.to_string()))?;
+        serde_json::from_slice(&json).map_err(|err| read_error(err.to_string()))
+    }
+
     /// Reads a head saved by [`Head::save`].
     pub fn load(dir: &Path, task: Task) -> Result<Self, HeadError> {
         let json_path = dir.join(format!("{}.json", task.as_str()));

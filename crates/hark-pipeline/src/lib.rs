@@ -33,6 +33,7 @@ pub mod crm_import;
 pub mod index_feed;
 pub mod matching;
 pub mod mention_file;
+pub mod notify;
 pub mod prospects;
 pub mod pull;
 pub mod routing;
@@ -221,7 +222,10 @@ impl Pipeline {
                 .stored_ids(&ids)
                 .await
                 .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
-            let fresh: Vec<usize> = (0..unique.len()).filter(|index| !stored.contains(&unique[*index].id)).collect();
+            // Mentions that arrive with scores (a mention file from an earlier run) keep them.
+            let fresh: Vec<usize> = (0..unique.len())
+                .filter(|index| !stored.contains(&unique[*index].id) && unique[*index].signals.is_none())
+                .collect();
             if !fresh.is_empty() {
                 let texts = fresh.iter().map(|index| classify::text_for(&unique[*index])).collect();
                 let signals = worker.classify(texts).await?;

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ServerState;
-use crate::api::{admin, queues, stats};
+use crate::api::{admin, customers, mentions, queues, sources, stats};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,4 +44,17 @@ pub fn api_router() -> OpenApiRouter<ServerState> {
         .routes(routes!(admin::labels))
         .routes(routes!(admin::me))
         .routes(routes!(stats::stats))
+        .routes(routes!(sources::list))
+        .routes(routes!(mentions::search))
+        .routes(routes!(mentions::prospects))
+        .routes(routes!(customers::list))
+        .routes(routes!(customers::show))
+        .routes(routes!(customers::list_matches))
+        .routes(routes!(customers::decide))
+        .merge(
+            // CRM exports are larger than any other request body.
+            OpenApiRouter::new()
+                .routes(routes!(customers::import))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::IMPORT_BODY_LIMIT)),
+        )
 }

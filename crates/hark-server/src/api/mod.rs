@@ -2,5 +2,8 @@
 #![allow(unused_qualifications, reason = "utoipa's path macro expands `params(...)` with full paths")]
 
 pub mod admin;
+pub mod customers;
+pub mod mentions;
 pub mod queues;
+pub mod sources;
 pub mod stats;

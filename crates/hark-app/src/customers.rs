@@ -11,10 +11,10 @@ use hark_core::{Customer, MatchState, MentionId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
 use crate::views::{MentionView, mention_views};
-use crate::App;
 
 /// Mentions shown with a customer at most, newest first.
 pub const MENTIONS_SHOWN: usize = 50;

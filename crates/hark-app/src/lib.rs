@@ -10,15 +10,30 @@
 //! it is cheap to clone (the server shares one among its handlers).
 
 pub mod access;
+pub mod bench;
+pub mod classify;
 pub mod config;
+pub mod connectors;
 pub mod customers;
+pub mod demo;
 pub mod error;
+pub mod health;
+pub mod import;
+pub mod ingest;
+pub mod init;
+pub mod labels;
 pub mod matches;
 pub mod progress;
 pub mod prospects;
+pub mod pull;
+pub mod queue;
+pub mod reindex;
 pub mod search;
 pub mod sources;
+pub mod stats;
 pub mod status;
+pub mod training;
+pub mod users;
 pub mod views;
 
 use std::path::{Path, PathBuf};
@@ -77,7 +92,14 @@ impl App {
     /// An application over an already parsed configuration (the demo brings its own).
     pub fn with_config(options: AppOptions, config: Config, config_origin: ConfigOrigin) -> Self {
         Self {
-            inner: Arc::new(Inner { options, config, config_origin, clock: Arc::new(SystemClock), store: OnceCell::new(), indexer: std::sync::OnceLock::new() }),
+            inner: Arc::new(Inner {
+                options,
+                config,
+                config_origin,
+                clock: Arc::new(SystemClock),
+                store: OnceCell::new(),
+                indexer: std::sync::OnceLock::new(),
+            }),
         }
     }
 
@@ -149,11 +171,16 @@ impl App {
     /// loaded and the classify stage attached.
     pub async fn pipeline(&self, classify: bool) -> anyhow::Result<Pipeline> {
         let mut pipeline = Pipeline::new(self.store().await?.clone(), Arc::clone(self.clock()))
-            .with_matching(self.matching_stage());
+            .with_matching(self.matching_stage())
+            .with_routing(hark_pipeline::routing::RoutingStage::new(self.config().routing_config()));
         if let Some(indexer) = self.indexer()? {
             pipeline = pipeline.with_index(indexer);
         }
         if !classify {
+            // Routing still judges stored scores by the heads' own thresholds.
+            if let Some((complaint, intent)) = hark_classifier::classifier::head_thresholds() {
+                pipeline = pipeline.with_head_thresholds(complaint, intent);
+            }
             return Ok(pipeline);
         }
         let worker = tokio::task::spawn_blocking(|| -> anyhow::Result<ClassifierWorker> {

@@ -6,18 +6,18 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use hark_core::{MatchState, MentionId};
+use hark_pipeline::matching::HumanDecision;
 use hark_pipeline::matching::eval::{self, EvalConfig};
-use hark_pipeline::matching::{self, HumanDecision};
 use hark_store::DecisionError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use hark_pipeline::matching::eval::EvalReport;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context, ErrorKind};
 use crate::views::AuthorView;
-use crate::App;
 
 /// Which matches to list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
@@ -135,11 +135,10 @@ pub async fn list(app: &App, caller: &Caller, request: &MatchListRequest) -> App
         .collect())
 }
 
-/// Records a person's decision about (mention, customer) in the audit log and re-evaluates
-/// the author, so the machine's view follows at once.
+/// Records a person's decision about (mention, customer) in the audit log, re-evaluates the
+/// author and re-routes their mentions, so the machine's view follows at once.
 pub async fn decide(app: &App, caller: &Caller, request: &DecideRequest) -> AppResult<DecisionResponse> {
     caller.require(Permission::Matches)?;
-    let store = app.store().await?;
     let decision = match request.decision {
         Decision::Confirm => HumanDecision::Confirm,
         Decision::Reject => HumanDecision::Reject,
@@ -147,12 +146,13 @@ pub async fn decide(app: &App, caller: &Caller, request: &DecideRequest) -> AppR
         Decision::Link => HumanDecision::Link,
     };
     let mention = MentionId::from_raw(request.mention.trim());
-    let stage = app.matching_stage();
-    let now = app.clock().now();
-    let result = matching::decide(&stage, store, decision, &mention, request.customer.trim(), &caller.name, now)
+    // The pipeline re-evaluates the author and re-routes their mentions at once.
+    let pipeline = app.pipeline(false).await?;
+    let result = pipeline
+        .decide_match(decision, &mention, request.customer.trim(), &caller.name)
         .await
         .internal("recording the decision")?;
-    let matched = result.map_err(decision_error)?;
+    let matched = result.map_err(|err| decision_error(&err))?;
     Ok(DecisionResponse {
         mention_id: matched.mention_id.as_str().to_owned(),
         customer_id: matched.customer_id.as_str().to_owned(),
@@ -163,8 +163,8 @@ pub async fn decide(app: &App, caller: &Caller, request: &DecideRequest) -> AppR
     })
 }
 
-fn decision_error(err: DecisionError) -> AppError {
-    let (kind, code) = match &err {
+fn decision_error(err: &DecisionError) -> AppError {
+    let (kind, code) = match err {
         DecisionError::NoMention(_) | DecisionError::NoCustomer(_) => (ErrorKind::NotFound, "not_found"),
         DecisionError::NoMatch { .. } => (ErrorKind::Conflict, "no_match"),
         DecisionError::Already(_) => (ErrorKind::Conflict, "already_decided"),
@@ -187,5 +187,5 @@ pub async fn eval(app: &App, caller: &Caller, request: &MatchEvalRequest) -> App
     tokio::task::spawn_blocking(move || eval::run(config, thresholds, export.as_deref()))
         .await
         .internal("the evaluation stopped")?
-        .map_err(|err| AppError::from(anyhow::Error::new(err)))
+        .described()
 }

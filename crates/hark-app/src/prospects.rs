@@ -11,9 +11,9 @@ use hark_store::{AuthorRef, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
-use crate::App;
 
 /// Topic candidates re-ranked by meaning, per prospect shown.
 const RERANK_POOL: usize = 3;

@@ -279,6 +279,14 @@ pub async fn list(app: &App, caller: &Caller, request: &ListItems) -> AppResult<
 
 pub async fn show(app: &App, caller: &Caller, id: i64) -> AppResult<ItemDetail> {
     let item = visible_item(app, caller, id).await?;
+    detail(app, item).await
+}
+
+/// The item with its mention, history and notes, without a permission check: for callers
+/// that just passed one (an item re-routed by its own transition leaves the caller's queue,
+/// and they still see where it went).
+async fn detail(app: &App, item: QueueItem) -> AppResult<ItemDetail> {
+    let id = item.id;
     let store = app.store().await.internal("opening the store")?;
     let history = store
         .item_history(id)
@@ -359,7 +367,12 @@ pub async fn transition(app: &App, caller: &Caller, id: i64, request: &Transitio
     if let Some(dismissal) = dismissal {
         learn_from_dismissal(app, caller, &moved, dismissal).await?;
     }
-    show(app, caller, id).await
+    let item = store
+        .queue_item(id)
+        .await
+        .internal("reading a queue item")?
+        .ok_or_else(|| AppError::not_found("queue item", id))?;
+    detail(app, item).await
 }
 
 async fn learn_from_dismissal(app: &App, caller: &Caller, item: &QueueItem, reason: DismissReason) -> AppResult<()> {
@@ -439,7 +452,11 @@ pub async fn note(app: &App, caller: &Caller, id: i64, text: &str) -> AppResult<
         return Err(AppError::invalid("invalid_note", "a note needs 1 to 10,000 characters"));
     }
     let store = app.store().await.internal("opening the store")?;
-    store.add_note(id, &caller.name, text, app.clock().now()).await.internal("saving a note")?.map_err(|err| queue_error(&err))?;
+    store
+        .add_note(id, &caller.name, text, app.clock().now())
+        .await
+        .internal("saving a note")?
+        .map_err(|err| queue_error(&err))?;
     show(app, caller, id).await
 }
 

@@ -9,11 +9,11 @@ use hark_store::Store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context, ErrorKind};
 use crate::progress::{NoProgress, Progress, Unit};
 use crate::views::{MentionView, customer_links};
-use crate::App;
 
 /// Results per search at most.
 pub const MAX_LIMIT: usize = 10_000;
@@ -110,7 +110,11 @@ pub async fn search_with_progress(
             ));
         };
         let customer = customers.remove(&hit.id);
-        hits.push(SearchHit { mention: MentionView::new(&mention, customer), score: hit.score, cluster_size: hit.cluster_size });
+        hits.push(SearchHit {
+            mention: MentionView::new(&mention, customer),
+            score: hit.score,
+            cluster_size: hit.cluster_size,
+        });
     }
     let order = match results.order {
         SortOrder::Relevance => Sort::Relevance,

@@ -9,9 +9,9 @@ use hark_store::{CoverageGap, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppResult, Context};
-use crate::App;
 
 /// Gaps listed per source at most (the count covers all).
 pub const GAPS_SHOWN: i64 = 20;

@@ -6,9 +6,9 @@ use hark_core::{Queue, QueueState, Run};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppResult, Context};
-use crate::App;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Status {

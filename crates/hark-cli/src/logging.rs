@@ -15,9 +15,9 @@ pub enum LogFormat {
 pub fn init(verbosity: i8, format: LogFormat) {
     let level = match verbosity {
         i8::MIN..=-1 => "error",
-        0 => "warn,hark=info,hark_cli=info,hark_pipeline=info,hark_store=info",
-        1 => "info,hark_cli=debug,hark_pipeline=debug,hark_store=debug",
-        _ => "debug,hark_cli=trace,hark_pipeline=trace,hark_store=trace",
+        0 => "warn,hark=info,hark_cli=info,hark_app=info,hark_pipeline=info,hark_store=info",
+        1 => "info,hark_cli=debug,hark_app=debug,hark_pipeline=debug,hark_store=debug",
+        _ => "debug,hark_cli=trace,hark_app=trace,hark_pipeline=trace,hark_store=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

@@ -1,10 +1,10 @@
-//! `hark`: the composition root. Reads flags and configuration, wires the store, the
-//! pipeline and (as they land) the connectors, classifier, index and server, and runs one
-//! command. Errors are printed with their whole chain of context and a non-zero exit code.
+//! `hark`: the composition root. Reads flags, loads the application (`hark_app::App`: the
+//! configuration, and the store, pipeline and index on demand), runs one command through
+//! the application layer and prints what it returns. Errors are printed with their whole
+//! chain of context and a non-zero exit code.
 
 mod cli;
 mod commands;
-mod config;
 mod context;
 mod logging;
 mod output;

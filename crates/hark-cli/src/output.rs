@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use hark_app::{Progress, Unit};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -60,6 +61,70 @@ pub fn count_progress(total: u64, what: &str, visible: bool) -> ProgressBar {
     bar.set_style(style);
     bar.set_message(what.to_owned());
     bar
+}
+
+/// An application's progress as a bar on stderr (hidden when not `visible`); notes are
+/// printed above the bar, the first `notes_shown` of them.
+#[derive(Debug)]
+pub struct Bar {
+    visible: bool,
+    bar: Option<ProgressBar>,
+    notes_shown: usize,
+    notes: usize,
+}
+
+impl Bar {
+    pub fn new(visible: bool) -> Self {
+        Self { visible, bar: None, notes_shown: usize::MAX, notes: 0 }
+    }
+
+    /// Prints at most `shown` notes (0: none).
+    #[must_use]
+    pub fn with_notes(mut self, shown: usize) -> Self {
+        self.notes_shown = shown;
+        self
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, what: &str, total: u64, unit: Unit) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.bar = Some(match unit {
+            Unit::Bytes => file_progress(total, what, self.visible),
+            Unit::Items => count_progress(total, what, self.visible),
+        });
+    }
+
+    fn set(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
+    fn advance(&mut self, delta: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(delta);
+        }
+    }
+
+    fn note(&mut self, message: &str) {
+        self.notes += 1;
+        if self.notes > self.notes_shown {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{message}")),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// `1234567` → `1,234,567`.

@@ -43,6 +43,7 @@ pub fn api_router() -> OpenApiRouter<ServerState> {
         .routes(routes!(queues::note))
         .routes(routes!(admin::labels))
         .routes(routes!(admin::me))
+        .routes(routes!(admin::audit))
         .routes(routes!(stats::stats))
         .routes(routes!(sources::list))
         .routes(routes!(mentions::search))

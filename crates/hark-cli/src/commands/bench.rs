@@ -1,126 +1,25 @@
-//! `hark bench classify`: throughput of the classifier beside a bare ONNX Runtime session on
-//! the same model and texts, measured in the same run.
+//! `hark bench classify|index|search`: built-in throughput figures.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use hark_classifier::EncoderOptions;
-use hark_classifier::classifier::load_default;
-use serde::Serialize;
+use hark_app::Caller;
+use hark_app::bench::{self, ClassifyBenchRequest, IndexReport};
 
-use crate::commands::classify::read_texts;
-use crate::context::AppContext;
-use crate::output::print_json;
-
-/// The bundled texts: the demo's sample posts, repeated to a few hundred.
-const BUNDLED: &str = include_str!("../../../../sample/mentions.jsonl");
-
-#[derive(Debug, Serialize)]
-struct BenchReport {
-    texts: usize,
-    seconds: f64,
-    texts_per_second: f64,
-    batch_size: usize,
-    threads: usize,
-    int8: bool,
-    /// Session time only (tokenised beforehand), same batches: the ceiling.
-    bare_session_texts_per_second: f64,
-    /// hark's figure over the bare session's.
-    ratio_to_bare_session: f64,
-    /// Without length sorting, for comparison.
-    unsorted_texts_per_second: f64,
-    startup_seconds: f64,
-    peak_rss_mb: f64,
-    /// With --int8: mean and lowest cosine of the int8 embeddings to the fp32 ones.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    int8_cosine_to_fp32: Option<(f64, f64)>,
-}
-
-/// Peak resident memory of this process (VmHWM), in MiB.
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+use crate::context::Context;
+use crate::output::{print_json, print_table};
 
 pub async fn classify(
-    context: &AppContext,
+    context: &Context,
     data: Option<PathBuf>,
     batch_size: usize,
     threads: usize,
     int8: bool,
     rounds: usize,
 ) -> anyhow::Result<ExitCode> {
-    let texts: Vec<String> = match &data {
-        Some(path) => read_texts(path)?,
-        None => {
-            let sample: Vec<String> = BUNDLED
-                .lines()
-                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-                .filter_map(|value| value["text"].as_str().map(str::to_owned))
-                .collect();
-            sample.iter().cycle().take(sample.len() * 16).cloned().collect()
-        }
-    };
-    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<BenchReport> {
-        let started = Instant::now();
-        let mut classifier = load_default(EncoderOptions { threads, batch_size, int8 })?;
-        let startup_seconds = started.elapsed().as_secs_f64();
-        classifier.set_cues(false);
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        // Warm-up pass (allocations, ORT's first-run work).
-        classifier.classify(&refs[..refs.len().min(64)])?;
-        let (mut best, mut best_bare, mut best_unsorted) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
-        for _ in 0..rounds.max(1) {
-            let start = Instant::now();
-            classifier.classify(&refs)?;
-            best = best.min(start.elapsed().as_secs_f64());
-            best_bare = best_bare.min(classifier.encoder().time_bare_session(&refs)?);
-            let start = Instant::now();
-            classifier.encoder().embed_with(&refs, false)?;
-            best_unsorted = best_unsorted.min(start.elapsed().as_secs_f64());
-        }
-        // Before the fp32 reference below is loaded, which would count towards the peak.
-        let peak_rss_mb = peak_rss_mb();
-        let int8_cosine_to_fp32 = if int8 {
-            let quantised = classifier.encoder().embed(&refs)?;
-            let mut full = hark_classifier::Encoder::load(
-                &hark_classifier::ModelPaths::locate()?,
-                EncoderOptions { threads, batch_size, int8: false },
-            )?;
-            let reference = full.embed(&refs)?;
-            let cosines: Vec<f64> = quantised
-                .iter()
-                .zip(&reference)
-                .map(|(a, b)| f64::from(hark_classifier::encoder::cosine(a, b)))
-                .collect();
-            let mean = cosines.iter().sum::<f64>() / cosines.len().max(1) as f64;
-            Some((mean, cosines.iter().copied().fold(f64::INFINITY, f64::min)))
-        } else {
-            None
-        };
-        let n = refs.len() as f64;
-        Ok(BenchReport {
-            texts: refs.len(),
-            seconds: best,
-            texts_per_second: n / best,
-            batch_size: classifier.encoder().batch_size(),
-            threads: classifier.encoder().threads(),
-            int8,
-            bare_session_texts_per_second: n / best_bare,
-            ratio_to_bare_session: best_bare / best,
-            unsorted_texts_per_second: n / best_unsorted,
-            startup_seconds,
-            peak_rss_mb,
-            int8_cosine_to_fp32,
-        })
-    })
-    .await??;
-    if context.global.json {
+    let request = ClassifyBenchRequest { data, batch_size, threads, int8, rounds };
+    let report = bench::classify(&Caller::local(), &request).await?;
+    if context.json() {
         print_json(&report)?;
     } else {
         println!(
@@ -139,93 +38,6 @@ pub async fn classify(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `hark bench index` and `hark bench search`: what indexing generated mentions took.
-#[derive(Debug, Serialize)]
-struct IndexReport {
-    mentions: u64,
-    seconds: f64,
-    mentions_per_second: f64,
-    index_bytes: u64,
-    index_mb: f64,
-    peak_rss_mb: f64,
-    commit_interval_seconds: f64,
-    writer_memory_mb: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct QueryLatency {
-    query: String,
-    hits: usize,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct SearchReport {
-    index: IndexReport,
-    runs: usize,
-    queries: Vec<QueryLatency>,
-}
-
-fn dir_size(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|entry| match entry.metadata() {
-                    Ok(meta) if meta.is_dir() => dir_size(&entry.path()),
-                    Ok(meta) => meta.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
-/// Indexes `count` generated mentions into a scratch index under the data dir, with the
-/// commit policy the pipeline uses (a commit at most every second).
-fn build_index(
-    context: &AppContext,
-    count: u64,
-) -> anyhow::Result<(hark_index::mentions::Indexer, IndexReport, PathBuf)> {
-    use hark_index::mentions::{CommitPolicy, Indexer};
-    let dir = context.global.data_dir.join("bench").join(format!("index-{}", std::process::id()));
-    let policy = CommitPolicy::default();
-    let indexer = Indexer::recreate(&dir, policy)?;
-    let bar = crate::output::count_progress(count, "indexing", context.show_progress());
-    let mut batch = Vec::with_capacity(2_000);
-    let mut generated = hark_index::synthetic::mentions(count, 42);
-    let mut seconds = 0.0;
-    loop {
-        batch.clear();
-        batch.extend(generated.by_ref().take(2_000));
-        if batch.is_empty() {
-            break;
-        }
-        // Generation is not indexing: only the indexer's time counts.
-        let start = Instant::now();
-        indexer.add(&batch)?;
-        seconds += start.elapsed().as_secs_f64();
-        bar.inc(batch.len() as u64);
-    }
-    let start = Instant::now();
-    indexer.commit()?;
-    seconds += start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    let index_bytes = dir_size(&dir);
-    let report = IndexReport {
-        mentions: count,
-        seconds,
-        mentions_per_second: count as f64 / seconds.max(1e-9),
-        index_bytes,
-        index_mb: index_bytes as f64 / (1024.0 * 1024.0),
-        peak_rss_mb: peak_rss_mb(),
-        commit_interval_seconds: policy.interval.as_secs_f64(),
-        writer_memory_mb: policy.writer_memory >> 20,
-    };
-    Ok((indexer, report, dir))
-}
-
 fn print_index_report(report: &IndexReport) {
     println!(
         "indexed {} mentions in {:.1} s: {:.0} mentions/s; index {:.1} MiB on disk; peak resident memory {:.0} MiB",
@@ -233,11 +45,10 @@ fn print_index_report(report: &IndexReport) {
     );
 }
 
-pub async fn index(context: &AppContext, count: u64) -> anyhow::Result<ExitCode> {
-    let (indexer, report, dir) = build_index(context, count)?;
-    drop(indexer);
-    let _ = std::fs::remove_dir_all(&dir);
-    if context.global.json {
+pub async fn index(context: &Context, count: u64) -> anyhow::Result<ExitCode> {
+    let mut progress = context.progress();
+    let report = bench::index(&context.app, &Caller::local(), count, &mut progress).await?;
+    if context.json() {
         print_json(&report)?;
     } else {
         print_index_report(&report);
@@ -245,43 +56,10 @@ pub async fn index(context: &AppContext, count: u64) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn percentile(sorted: &[f64], fraction: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-pub async fn search(context: &AppContext, count: u64, runs: usize) -> anyhow::Result<ExitCode> {
-    use hark_index::mentions::SearchOptions;
-    let (indexer, index_report, dir) = build_index(context, count)?;
-    let index = indexer.index().clone();
-    let mut queries = Vec::new();
-    for raw in hark_index::synthetic::QUERIES {
-        let options = SearchOptions::default();
-        // Warm-up: first-touch page faults of the memory-mapped files.
-        let parsed = hark_index::query::parse(raw)?;
-        let hits = index.search(&parsed, &options)?.total;
-        let mut times = Vec::with_capacity(runs);
-        for _ in 0..runs.max(1) {
-            let start = Instant::now();
-            let parsed = hark_index::query::parse(raw)?;
-            index.search(&parsed, &options)?;
-            times.push(start.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        queries.push(QueryLatency {
-            query: (*raw).to_owned(),
-            hits,
-            p50_ms: percentile(&times, 0.5),
-            p99_ms: percentile(&times, 0.99),
-        });
-    }
-    drop(indexer);
-    let _ = std::fs::remove_dir_all(&dir);
-    let report = SearchReport { index: index_report, runs, queries };
-    if context.global.json {
+pub async fn search(context: &Context, count: u64, runs: usize) -> anyhow::Result<ExitCode> {
+    let mut progress = context.progress();
+    let report = bench::search(&context.app, &Caller::local(), count, runs, &mut progress).await?;
+    if context.json() {
         print_json(&report)?;
     } else {
         print_index_report(&report.index);
@@ -290,7 +68,7 @@ pub async fn search(context: &AppContext, count: u64, runs: usize) -> anyhow::Re
             .iter()
             .map(|q| vec![q.query.clone(), q.hits.to_string(), format!("{:.2}", q.p50_ms), format!("{:.2}", q.p99_ms)])
             .collect();
-        crate::output::print_table(&["query", "matches", "p50 ms", "p99 ms"], &rows)?;
+        print_table(&["query", "matches", "p50 ms", "p99 ms"], &rows)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,32 +2,27 @@
 
 use std::process::ExitCode;
 
-use anyhow::anyhow;
-use hark_connectors::registry;
+use hark_app::connectors;
 
 use crate::cli::ConnectorsCommand;
-use crate::context::AppContext;
 use crate::output::{print_json, print_table};
 
-pub fn run(context: &AppContext, command: &ConnectorsCommand) -> anyhow::Result<ExitCode> {
-    let describe = |kind: &hark_connectors::Kind| serde_json::json!({"name": kind.name, "description": kind.description, "example": kind.example});
+pub fn run(json: bool, command: &ConnectorsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ConnectorsCommand::List => {
-            if context.global.json {
-                print_json(&registry().iter().map(describe).collect::<Vec<_>>())?;
+            let kinds = connectors::list();
+            if json {
+                print_json(&kinds)?;
             } else {
                 let rows: Vec<Vec<String>> =
-                    registry().iter().map(|kind| vec![kind.name.to_owned(), kind.description.to_owned()]).collect();
+                    kinds.iter().map(|kind| vec![kind.name.to_owned(), kind.description.to_owned()]).collect();
                 print_table(&["KIND", "COLLECTS"], &rows)?;
             }
         }
         ConnectorsCommand::Show { name } => {
-            let kind = registry().iter().find(|kind| kind.name == name).ok_or_else(|| {
-                let known: Vec<&str> = registry().iter().map(|kind| kind.name).collect();
-                anyhow!("no connector {name:?}; available: {}", known.join(", "))
-            })?;
-            if context.global.json {
-                print_json(&describe(kind))?;
+            let kind = connectors::show(name)?;
+            if json {
+                print_json(&kind)?;
             } else {
                 println!("{}: {}\n\nExample for hark.toml:\n\n{}", kind.name, kind.description, kind.example);
             }

@@ -2,19 +2,19 @@
 
 use std::process::ExitCode;
 
-use anyhow::anyhow;
-use hark_core::Customer;
+use hark_app::Caller;
+use hark_app::customers::{self, CustomerDetail};
 
 use crate::cli::CustomersCommand;
-use crate::context::AppContext;
+use crate::context::Context;
 use crate::output::{print_json, print_table};
 
-pub async fn run(context: &AppContext, command: CustomersCommand) -> anyhow::Result<ExitCode> {
-    let store = context.store().await?;
+pub async fn run(context: &Context, command: CustomersCommand) -> anyhow::Result<ExitCode> {
+    let caller = Caller::local();
     match command {
         CustomersCommand::List => {
-            let customers = store.list_customers().await?;
-            if context.global.json {
+            let customers = customers::list(&context.app, &caller).await?;
+            if context.json() {
                 print_json(&customers)?;
             } else if customers.is_empty() {
                 println!("no customers yet: import a CRM export with `hark import customers FILE.csv`");
@@ -27,7 +27,7 @@ pub async fn run(context: &AppContext, command: CustomersCommand) -> anyhow::Res
                             c.company.clone().unwrap_or_default(),
                             c.emails.first().cloned().unwrap_or_default(),
                             c.crm_ref.clone(),
-                            c.id.to_string(),
+                            c.id.clone(),
                         ]
                     })
                     .collect();
@@ -35,28 +35,27 @@ pub async fn run(context: &AppContext, command: CustomersCommand) -> anyhow::Res
             }
         }
         CustomersCommand::Show { id } => {
-            let customer = store.customer(&id).await?.ok_or_else(|| {
-                anyhow!("no customer with id, CRM id or email {id:?}; `hark customers list` shows them all")
-            })?;
-            if context.global.json {
-                print_json(&customer)?;
+            let detail = customers::show(&context.app, &caller, &id).await?;
+            if context.json() {
+                print_json(&detail)?;
             } else {
-                show(&customer);
+                show(&detail)?;
             }
         }
     }
-    store.close().await;
+    context.app.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(customer: &Customer) {
+fn show(detail: &CustomerDetail) -> anyhow::Result<()> {
+    let customer = &detail.customer;
     let field = |name: &str, value: String| {
         if !value.is_empty() {
             println!("{name:<10} {value}");
         }
     };
     field("name", customer.name.clone());
-    field("id", customer.id.to_string());
+    field("id", customer.id.clone());
     field("crm id", customer.crm_ref.clone());
     field("company", customer.company.clone().unwrap_or_default());
     field("emails", customer.emails.join(", "));
@@ -70,4 +69,22 @@ fn show(customer: &Customer) {
         field(name, value.clone());
     }
     field("updated", customer.updated_at.format("%Y-%m-%d %H:%M UTC").to_string());
+    if !detail.mentions.is_empty() {
+        println!();
+        let rows: Vec<Vec<String>> = detail
+            .mentions
+            .iter()
+            .map(|mention| {
+                let link = mention.customer.as_ref().map_or_else(|| "-".to_owned(), |link| link.state.clone());
+                vec![
+                    mention.published_at.map_or_else(|| "-".to_owned(), |at| at.format("%Y-%m-%d").to_string()),
+                    mention.source.clone(),
+                    link,
+                    super::snippet(&mention.text, 70),
+                ]
+            })
+            .collect();
+        print_table(&["PUBLISHED", "SOURCE", "MATCH", "TEXT"], &rows)?;
+    }
+    Ok(())
 }

@@ -1,32 +1,29 @@
 //! `hark match list|confirm|reject|undo|link|eval`: customer matches and people's decisions
 //! about them, and the matcher's figures on a generated labelled set.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use hark_core::{MatchState, MentionId};
-use hark_pipeline::matching::eval::{self, EvalConfig};
-use hark_pipeline::matching::{self, HumanDecision};
-use serde_json::json;
+use hark_app::Caller;
+use hark_app::matches::{self, DecideRequest, Decision, MatchEvalRequest, MatchListRequest};
+use hark_core::MatchState;
 
 use crate::cli::{MatchCommand, MatchPair, MatchStateArg};
-use crate::commands::import::whoami;
-use crate::context::AppContext;
+use crate::context::Context;
 use crate::output::{print_json, print_table};
 
-pub async fn run(context: &AppContext, command: MatchCommand) -> anyhow::Result<ExitCode> {
-    match command {
+pub async fn run(context: &Context, command: MatchCommand) -> anyhow::Result<ExitCode> {
+    let code = match command {
         MatchCommand::List { state, limit } => list(context, state, limit).await,
-        MatchCommand::Confirm(pair) => decide(context, HumanDecision::Confirm, pair).await,
-        MatchCommand::Reject(pair) => decide(context, HumanDecision::Reject, pair).await,
-        MatchCommand::Undo(pair) => decide(context, HumanDecision::Undo, pair).await,
-        MatchCommand::Link(pair) => decide(context, HumanDecision::Link, pair).await,
+        MatchCommand::Confirm(pair) => decide(context, Decision::Confirm, pair).await,
+        MatchCommand::Reject(pair) => decide(context, Decision::Reject, pair).await,
+        MatchCommand::Undo(pair) => decide(context, Decision::Undo, pair).await,
+        MatchCommand::Link(pair) => decide(context, Decision::Link, pair).await,
         MatchCommand::Eval { customers, mentions, seed, export } => {
-            evaluate(context, EvalConfig { customers, mentions, seed }, export).await
+            evaluate(context, MatchEvalRequest { customers, mentions, seed, export }).await
         }
-    }
+    };
+    context.app.close().await;
+    code
 }
 
 fn state(arg: MatchStateArg) -> MatchState {
@@ -38,59 +35,26 @@ fn state(arg: MatchStateArg) -> MatchState {
     }
 }
 
-fn snippet(text: &str, chars: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= chars {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(chars - 1).collect::<String>())
-    }
-}
-
-async fn list(context: &AppContext, filter: Option<MatchStateArg>, limit: i64) -> anyhow::Result<ExitCode> {
-    let store = context.store().await?;
-    let listings = store.list_matches(filter.map(state), limit.max(0)).await?;
-    store.close().await;
-    if context.global.json {
-        let rows: Vec<serde_json::Value> = listings
-            .iter()
-            .map(|listing| {
-                let matched = &listing.matched;
-                json!({
-                    "mention_id": matched.mention_id,
-                    "customer": {
-                        "id": matched.customer_id,
-                        "crm_ref": listing.customer_crm_ref,
-                        "name": listing.customer_name,
-                    },
-                    "method": matched.method.as_str(),
-                    "confidence": matched.confidence,
-                    "evidence": matched.evidence,
-                    "state": matched.state.as_str(),
-                    "source": listing.source_kind,
-                    "author": {"handle": listing.author_handle, "name": listing.author_name},
-                    "text": listing.text,
-                    "updated_at": listing.updated_at,
-                })
-            })
-            .collect();
-        print_json(&rows)?;
+async fn list(context: &Context, filter: Option<MatchStateArg>, limit: i64) -> anyhow::Result<ExitCode> {
+    let request = MatchListRequest { state: filter.map(state), limit };
+    let listings = matches::list(&context.app, &Caller::local(), &request).await?;
+    if context.json() {
+        print_json(&listings)?;
     } else if listings.is_empty() {
         println!("no matches{}", filter.map(|s| format!(" in state {}", state(s).as_str())).unwrap_or_default());
     } else {
         let rows: Vec<Vec<String>> = listings
             .iter()
             .map(|listing| {
-                let matched = &listing.matched;
-                let author = listing.author_handle.clone().or_else(|| listing.author_name.clone()).unwrap_or_default();
+                let author = listing.author.handle.clone().or_else(|| listing.author.name.clone()).unwrap_or_default();
                 vec![
-                    matched.state.as_str().to_owned(),
-                    format!("{:.2}", matched.confidence),
-                    matched.method.as_str().to_owned(),
-                    format!("{} ({})", listing.customer_name, listing.customer_crm_ref),
-                    format!("{}:{author}", listing.source_kind),
-                    matched.mention_id.to_string(),
-                    snippet(&listing.text, 40),
+                    listing.state.to_owned(),
+                    format!("{:.2}", listing.confidence),
+                    listing.method.to_owned(),
+                    format!("{} ({})", listing.customer.name, listing.customer.crm_ref),
+                    format!("{}:{author}", listing.source),
+                    listing.mention_id.clone(),
+                    super::snippet(&listing.text, 40),
                 ]
             })
             .collect();
@@ -99,49 +63,27 @@ async fn list(context: &AppContext, filter: Option<MatchStateArg>, limit: i64) -
     Ok(ExitCode::SUCCESS)
 }
 
-async fn decide(context: &AppContext, decision: HumanDecision, pair: MatchPair) -> anyhow::Result<ExitCode> {
-    let store = context.store().await?;
-    let stage = context.matching_stage();
-    let mention = MentionId::from_raw(pair.mention.trim());
-    let result = matching::decide(&stage, &store, decision, &mention, pair.customer.trim(), &whoami(), Utc::now())
-        .await
-        .context("recording the decision")?;
-    store.close().await;
-    let matched = match result {
-        Ok(matched) => matched,
-        Err(err) => bail!("{err}; `hark match list` shows the matches"),
-    };
-    if context.global.json {
-        print_json(&json!({
-            "mention_id": matched.mention_id,
-            "customer_id": matched.customer_id,
-            "method": matched.method.as_str(),
-            "confidence": matched.confidence,
-            "state": matched.state.as_str(),
-            "undone": decision == HumanDecision::Undo,
-        }))?;
+async fn decide(context: &Context, decision: Decision, pair: MatchPair) -> anyhow::Result<ExitCode> {
+    let request = DecideRequest { decision, mention: pair.mention, customer: pair.customer };
+    let matched = matches::decide(&context.app, &Caller::local(), &request).await?;
+    if context.json() {
+        print_json(&matched)?;
     } else {
         let verb = match decision {
-            HumanDecision::Confirm => "confirmed",
-            HumanDecision::Reject => "rejected (never proposed again for this author)",
-            HumanDecision::Link => "linked",
-            HumanDecision::Undo => "undid the decision on",
+            Decision::Confirm => "confirmed",
+            Decision::Reject => "rejected (never proposed again for this author)",
+            Decision::Link => "linked",
+            Decision::Undo => "undid the decision on",
         };
         println!("{verb}: {} → {}", matched.mention_id, matched.customer_id);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn evaluate(context: &AppContext, config: EvalConfig, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    if config.customers == 0 || config.mentions == 0 {
-        bail!("--customers and --mentions must be at least 1");
-    }
-    // The configured thresholds, so a change to `[matching]` can be measured before it is used.
-    let thresholds = context.config.matching.match_config();
-    let report = tokio::task::spawn_blocking(move || eval::run(config, thresholds, export.as_deref()))
-        .await
-        .context("the evaluation stopped")??;
-    if context.global.json {
+async fn evaluate(context: &Context, request: MatchEvalRequest) -> anyhow::Result<ExitCode> {
+    let seed = request.seed;
+    let report = matches::eval(&context.app, &Caller::local(), &request).await?;
+    if context.json() {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -149,7 +91,7 @@ async fn evaluate(context: &AppContext, config: EvalConfig, export: Option<PathB
     println!(
         "generated (seed {}): {} customers at {} companies ({} share one domain, {} look-alike names, {} share a \
          full name, {} on webmail, {} without email); {} mentions, {} by customers",
-        config.seed,
+        seed,
         c.customers,
         c.companies,
         c.shared_domain_customers,

@@ -1,4 +1,5 @@
-//! One module per command; each takes the [`AppContext`] and returns an exit code.
+//! One module per command: each maps flags onto one `hark_app` call and prints the result;
+//! it returns an exit code.
 
 mod bench;
 mod classify;
@@ -20,7 +21,7 @@ mod train;
 use std::process::ExitCode;
 
 use crate::cli::{BenchCommand, Cli, Command, ImportCommand};
-use crate::context::AppContext;
+use crate::context::Context;
 
 /// Exit code for "done, but some input was skipped".
 pub const EXIT_PARTIAL: u8 = 3;
@@ -34,7 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // The demo brings its own configuration: the user's hark.toml is not read.
         return demo::run(cli.global, fresh, !no_classify).await;
     }
-    let context = AppContext::load(cli.global)?;
+    let context = Context::load(cli.global)?;
     match cli.command {
         Command::Init { .. } | Command::Demo { .. } => unreachable!("handled above"),
         Command::Status => status::run(&context).await,
@@ -42,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest { file, source, batch_size, no_classify } => {
             ingest::run(&context, &file, source, batch_size as usize, !no_classify).await
         }
-        Command::Connectors(command) => connectors::run(&context, &command),
+        Command::Connectors(command) => connectors::run(context.json(), &command),
         Command::Pull { sources, no_classify } => pull::run(&context, &sources, !no_classify).await,
         Command::Import(ImportCommand::Customers { file, format, dry_run }) => {
             import::customers(&context, &file, format, dry_run).await
@@ -66,5 +67,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
             bench::classify(&context, data, batch_size, threads, int8, rounds).await
         }
+    }
+}
+
+/// `text` on one line, cut to `width` characters with an ellipsis.
+pub(crate) fn snippet(text: &str, width: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(width.saturating_sub(1)).collect::<String>())
     }
 }

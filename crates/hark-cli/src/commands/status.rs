@@ -1,82 +1,20 @@
 //! `hark status`: what hark holds and how each source is doing.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use hark_core::{Queue, QueueState, Run};
-use serde::Serialize;
+use hark_app::{Caller, ConfigOrigin, status};
 
-use crate::config::ConfigOrigin;
-use crate::context::AppContext;
+use crate::context::Context;
 use crate::output::{print_json, print_table, thousands};
 
-#[derive(Debug, Serialize)]
-struct Status {
-    mentions: i64,
-    customers: i64,
-    /// queue → state → count, every queue and state present.
-    queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
-    /// Customer matches by state: auto, proposed (waiting for a person), confirmed, rejected.
-    matches: BTreeMap<&'static str, i64>,
-    sources: Vec<SourceStatus>,
-}
-
-#[derive(Debug, Serialize)]
-struct SourceStatus {
-    id: String,
-    /// `null` for mentions filed by `hark ingest` under a name with no configured source.
-    kind: Option<String>,
-    configured: bool,
-    mentions: i64,
-    last_run: Option<Run>,
-    outcome: Option<&'static str>,
-    gaps: i64,
-}
-
-pub async fn run(context: &AppContext) -> anyhow::Result<ExitCode> {
-    let store = context.store().await?;
-    let mut queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = Queue::ALL
-        .iter()
-        .map(|queue| (queue.as_str(), QueueState::ALL.iter().map(|state| (state.as_str(), 0)).collect()))
-        .collect();
-    for count in store.queue_counts().await? {
-        queues.entry(count.queue.as_str()).or_default().insert(count.state.as_str(), count.count);
-    }
-
-    let sources = super::sources::overview(context, &store, false)
-        .await?
-        .into_iter()
-        .map(|source| SourceStatus {
-            id: source.id,
-            kind: source.kind,
-            configured: source.configured,
-            mentions: source.mentions,
-            last_run: source.last_run,
-            outcome: source.outcome,
-            gaps: source.open_gaps,
-        })
-        .collect();
-    let mut matches: BTreeMap<&'static str, i64> =
-        ["auto", "proposed", "confirmed", "rejected"].into_iter().map(|state| (state, 0)).collect();
-    for (state, count) in store.count_matches_by_state().await? {
-        if let Some(slot) = matches.iter_mut().find(|(known, _)| **known == state) {
-            *slot.1 = count;
-        }
-    }
-    let status = Status {
-        mentions: store.count_mentions().await?,
-        customers: store.count_customers().await?,
-        queues,
-        matches,
-        sources,
-    };
-    store.close().await;
-
-    if context.global.json {
+pub async fn run(context: &Context) -> anyhow::Result<ExitCode> {
+    let status = status::status(&context.app, &Caller::local()).await?;
+    context.app.close().await;
+    if context.json() {
         print_json(&status)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let config_note = match context.config_origin {
+    let config_note = match context.app.config_origin() {
         ConfigOrigin::File => String::new(),
         ConfigOrigin::Default => " (not found: `hark init` writes one)".to_owned(),
     };

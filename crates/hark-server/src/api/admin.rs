@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use hark_app::audit::AuditView;
 use hark_app::labels::{self, LabelView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -48,4 +49,23 @@ pub async fn me(Authenticated(caller): Authenticated) -> ApiResult<Json<Me>> {
         role: caller.role.as_str().to_owned(),
         name: caller.name,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// 1 to 10,000 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// The audit log, newest first: changes, imports, and views of contact details (admin only).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", security(("bearer" = [])), params(AuditParams),
+    responses((status = 200, body = Vec<AuditView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn audit(
+    State(state): State<ServerState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> ApiResult<Json<Vec<AuditView>>> {
+    Ok(Json(hark_app::audit::recent(&state.app, &caller, params.limit.unwrap_or(100)).await?))
 }

@@ -10,6 +10,7 @@
 //! it is cheap to clone (the server shares one among its handlers).
 
 pub mod access;
+pub mod alerts;
 pub mod bench;
 pub mod classify;
 pub mod config;

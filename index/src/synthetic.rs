@@ -5,7 +5,7 @@
 //! The same `(count, seed)` always gives the same mentions, so figures compare across runs.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use hark_core::{Mention, SequencedMention, Sentiment, SentimentScores, Signals, SourceKind};
+use hark_core::{Mention, Sentiment, SentimentScores, SequencedMention, Signals, SourceKind};
 
 const SOURCES: &[(&str, &str)] = &[
     ("reddit", "https://www.reddit.com/r/crm/comments/"),

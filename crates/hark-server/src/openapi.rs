@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ServerState;
-use crate::api::{admin, customers, mentions, queues, sources, stats};
+use crate::api::{admin, customers, exports, mentions, queues, sources, stats};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,7 +16,7 @@ use crate::api::{admin, customers, mentions, queues, sources, stats};
 Every route needs `Authorization: Bearer TOKEN` (`hark user add NAME --role ROLE` prints one). Errors are \
 `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "queues"), (name = "search"), (name = "customers"), (name = "stats"), (name = "admin"))
+    tags((name = "queues"), (name = "search"), (name = "customers"), (name = "stats"), (name = "exports"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -52,6 +52,8 @@ pub fn api_router() -> OpenApiRouter<ServerState> {
         .routes(routes!(customers::show))
         .routes(routes!(customers::list_matches))
         .routes(routes!(customers::decide))
+        .routes(routes!(exports::queue))
+        .routes(routes!(exports::prospects))
         .merge(
             // CRM exports are larger than any other request body.
             OpenApiRouter::new()

@@ -144,9 +144,10 @@ impl Fixture {
     async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
+        let json = response.headers().get("content-type").is_some_and(|value| value == "application/json");
         let bytes = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
-        let value =
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let text = || Value::String(String::from_utf8_lossy(&bytes).into());
+        let value = if json { serde_json::from_slice(&bytes).unwrap_or_else(|_| text()) } else { text() };
         (status, value)
     }
 
@@ -243,6 +244,9 @@ fn route_table(item: i64) -> Vec<(Method, String, Option<Value>, &'static [Role]
         (Method::GET, "/api/v1/labels".into(), None, &[Admin]),
         (Method::GET, "/api/v1/me".into(), None, ALL),
         (Method::GET, "/api/v1/audit".into(), None, &[Admin]),
+        (Method::GET, "/api/v1/exports/queues/sales?crm=hubspot".into(), None, &[Admin, Sales]),
+        (Method::GET, "/api/v1/exports/queues/service?format=jsonl".into(), None, &[Admin, Service]),
+        (Method::GET, "/api/v1/exports/prospects?crm=salesforce".into(), None, &[Admin, Sales]),
     ]
 }
 
@@ -502,4 +506,21 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
     let (_, invalid_query) = fixture.get(Role::Admin, "/api/v1/search?q=acme%20AND%20(").await;
     insta::assert_snapshot!("invalid_query", snapshot(invalid_query));
     assert_eq!(fixture.get(Role::Admin, "/api/v1/queues").await.1, before, "hostile requests changed nothing");
+}
+
+#[tokio::test]
+async fn exports_fit_the_crm_importers() {
+    let fixture = Fixture::new().await;
+    let (status, csv) = fixture.get(Role::Sales, "/api/v1/exports/queues/sales?crm=hubspot").await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_snapshot!("sales_queue_hubspot_csv", csv.as_str().unwrap());
+    let (status, jsonl) =
+        fixture.get(Role::Service, "/api/v1/exports/queues/service?format=jsonl&crm=salesforce").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<Value> = jsonl.as_str().unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    // The customer's own CRM id, so the import updates the record instead of duplicating it.
+    assert_eq!(rows[0]["Contact ID"], "CRM-0001");
+    assert_eq!(rows[0]["Email"], "maya@brightpath.example");
+    assert_eq!(rows[0]["Company"], "BrightPath Logistics");
 }

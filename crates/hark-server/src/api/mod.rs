@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod customers;
+pub mod exports;
 pub mod mentions;
 pub mod queues;
 pub mod sources;

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod audit;
 pub mod bench;
 pub mod classify;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod connectors;
 pub mod customers;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod health;
 pub mod import;
 pub mod ingest;

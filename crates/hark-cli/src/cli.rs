@@ -233,6 +233,165 @@ card, unless a head already there is better on the same validation file (then --
     /// Built-in throughput figures
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Follow-up queues: list, show, move, assign and annotate items
+    #[command(
+        subcommand,
+        long_about = "Follow-up queues. Routing puts each flagged mention in one queue: \
+service (complaints by known customers), sales (buying intent; `expansion` when by a customer) or community \
+(complaints by strangers, competitor talk, uncertain matches, scores near a threshold). Items move \
+new → assigned → contacted → resolved | dismissed; finished items reopen to new. A dismissal with a \
+reason (\"not a complaint\", \"not buying intent\", \"wrong customer\", \"spam\") becomes a training label; \
+\"wrong customer\" also rejects the customer match and re-routes the item."
+    )]
+    Queue(QueueCommand),
+    /// Users of the API and the web app: add, list, disable, enable, new tokens
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Training labels from people's triage decisions
+    #[command(subcommand)]
+    Labels(LabelsCommand),
+    /// Outbound webhooks: deliver now, list dead letters, replay them
+    #[command(subcommand)]
+    Alerts(crate::commands::AlertsCommand),
+    /// Export a queue or the prospects as CSV or JSONL for a CRM
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Serve the API until stopped (SIGINT or SIGTERM finish the requests in flight)
+    #[command(long_about = "Serve the API until stopped: /api/v1 (JSON; every route needs \
+`Authorization: Bearer TOKEN`, made by `hark user add`), /healthz, /readyz and the OpenAPI document at \
+/api/v1/openapi.json. Alerts in the outbox are delivered to the configured webhooks meanwhile. \
+SIGINT or SIGTERM stop accepting connections and finish the requests in flight.")]
+    Serve {
+        /// Address to listen on (keep it on loopback unless a TLS proxy fronts it)
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: std::net::SocketAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Items by priority, then SLA due time
+    List {
+        /// service, sales or community [default: every queue]
+        #[arg(long)]
+        queue: Option<String>,
+        /// new, assigned, contacted, resolved or dismissed
+        #[arg(long)]
+        state: Option<String>,
+        /// Only items assigned to this user
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only mentions from this source kind
+        #[arg(long)]
+        source: Option<String>,
+        /// Items to show (1 to 500)
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One item: the post, signals, customer, history and notes
+    Show {
+        /// The item id (from `hark queue list`)
+        id: i64,
+    },
+    /// Move an item to another state
+    Move {
+        id: i64,
+        /// new, assigned, contacted, resolved or dismissed
+        state: String,
+        /// Why; for dismissed: not a complaint, not buying intent, wrong customer or spam
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Assign an item to a user (`-` to unassign)
+    Assign { id: i64, user: String },
+    /// Add a note to an item
+    Note { id: i64, text: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints a one-time password (unless --password-stdin) and an API token
+    Add {
+        name: String,
+        /// admin, community, sales or service
+        #[arg(long)]
+        role: String,
+        /// Read the password (at least 12 characters) from standard input instead
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users with their roles
+    List,
+    /// Disable a user: their password and tokens stop working at once
+    Disable { name: String },
+    /// Enable a disabled user again
+    Enable { name: String },
+    /// Make a new API token for a user (shown once)
+    Token {
+        name: String,
+        /// Revoke the user's older tokens
+        #[arg(long)]
+        revoke_others: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabelsCommand {
+    /// Print every label as labelled JSONL (`hark train --train` reads it)
+    Export {
+        /// complaint, intent or sentiment [default: all]
+        #[arg(long)]
+        task: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A queue's items (every open one, or those in --state), one row per author to act on
+    Queue {
+        /// service, sales or community
+        queue: String,
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        shape: ExportShape,
+    },
+    /// Prospects, best first, as leads
+    Prospects {
+        /// Rank by relevance to this topic
+        #[arg(long)]
+        topic: Option<String>,
+        #[arg(long, default_value_t = 500)]
+        limit: usize,
+        #[command(flatten)]
+        shape: ExportShape,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportShape {
+    /// csv or jsonl
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Csv)]
+    pub format: ExportFormatArg,
+    /// Column names: generic, hubspot or salesforce
+    #[arg(long, value_enum, default_value_t = CrmArg::Generic)]
+    pub crm: CrmArg,
+    /// Write to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CrmArg {
+    Generic,
+    Hubspot,
+    Salesforce,
 }
 
 /// `hark train` flags.

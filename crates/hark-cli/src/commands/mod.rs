@@ -1,26 +1,34 @@
 //! One module per command: each maps flags onto one `hark_app` call and prints the result;
 //! it returns an exit code.
 
+mod alerts;
 mod bench;
 mod classify;
 mod connectors;
 mod customers;
 mod demo;
+mod export;
 mod import;
 mod ingest;
 mod init;
+mod labels;
 mod matches;
 mod prospects;
 mod pull;
+mod queue;
 mod reindex;
 mod search;
+mod serve;
 mod sources;
 mod status;
 mod train;
+mod user;
 
 use std::process::ExitCode;
 
-use crate::cli::{BenchCommand, Cli, Command, ImportCommand};
+pub use self::alerts::AlertsCommand;
+
+use crate::cli::{BenchCommand, Cli, Command, ImportCommand, LabelsCommand};
 use crate::context::Context;
 
 /// Exit code for "done, but some input was skipped".
@@ -67,6 +75,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
             bench::classify(&context, data, batch_size, threads, int8, rounds).await
         }
+        Command::Queue(command) => queue::run(&context.app, context.json(), command).await,
+        Command::User(command) => user::run(&context.app, context.json(), command).await,
+        Command::Labels(LabelsCommand::Export { task }) => labels::export(&context.app, task.as_deref()).await,
+        Command::Alerts(command) => alerts::run(&context.app, context.json(), command).await,
+        Command::Export(command) => export::run(&context.app, command).await,
+        Command::Serve { addr } => serve::run(&context.app, addr).await,
     }
 }
 

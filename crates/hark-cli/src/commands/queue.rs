@@ -6,6 +6,7 @@ use hark_app::queue::{self, ItemDetail, ItemView, ListItems, Transition};
 use hark_app::{App, Caller};
 
 use crate::cli::QueueCommand;
+use crate::commands::snippet;
 use crate::output::{print_json, print_table};
 
 pub async fn run(app: &App, json: bool, command: QueueCommand) -> anyhow::Result<ExitCode> {
@@ -32,11 +33,6 @@ pub async fn run(app: &App, json: bool, command: QueueCommand) -> anyhow::Result
         QueueCommand::Note { id, text } => print_detail(json, &queue::note(app, &caller, id, &text).await?)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn snippet(text: &str, width: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= width { flat } else { format!("{}…", flat.chars().take(width - 1).collect::<String>()) }
 }
 
 fn print_items(items: &[ItemView]) -> anyhow::Result<()> {
@@ -70,14 +66,19 @@ fn print_detail(json: bool, detail: &ItemDetail) -> anyhow::Result<()> {
     }
     let item = &detail.item;
     let mention = &item.mention;
-    println!("item {}  {} queue, {}  priority {}  version {}", item.item_id, item.queue, item.state, item.priority, item.version);
+    println!(
+        "item {}  {} queue, {}  priority {}  version {}",
+        item.item_id, item.queue, item.state, item.priority, item.version
+    );
     println!("reason    {}", item.reason);
     if let Some(due) = item.due_at {
         println!("due       {}{}", due.format("%Y-%m-%d %H:%M UTC"), if item.overdue { "  (overdue)" } else { "" });
     }
     println!("assignee  {}", item.assignee.as_deref().unwrap_or("-"));
     let author = mention.author.handle.as_deref().or(mention.author.name.as_deref()).unwrap_or("-");
-    let published = mention.published_at.map_or_else(|| "an unknown date".to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string());
+    let published = mention
+        .published_at
+        .map_or_else(|| "an unknown date".to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string());
     println!("post      {} by {author} on {published}", mention.source);
     if let Some(url) = &mention.url {
         println!("          {url}");

@@ -403,7 +403,11 @@ impl Store {
                     None => write.reason.to_owned(),
                 };
                 if item.state != QueueState::New || item.assignee.is_some() {
-                    reason.push_str(&format!(" (was {}; reopened as new for the {} queue)", item.state.as_str(), write.queue.as_str()));
+                    reason.push_str(&format!(
+                        " (was {}; reopened as new for the {} queue)",
+                        item.state.as_str(),
+                        write.queue.as_str()
+                    ));
                 }
                 let history = History {
                     item_id: item.id,

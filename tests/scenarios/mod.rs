@@ -6,5 +6,6 @@ mod ingest;
 mod matching;
 mod pull;
 mod restart;
+mod routing;
 mod search;
 mod train;

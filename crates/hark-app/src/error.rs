@@ -18,6 +18,8 @@ pub enum ErrorKind {
     /// The request is valid but the current state refuses it (an invalid transition, an item
     /// changed by someone else meanwhile, a name already taken).
     Conflict,
+    /// The caller tried too often (failed sign-ins): wait, then retry.
+    TooManyRequests,
     /// Something broke inside hark (the store, the index, the model).
     Internal,
 }

@@ -32,6 +32,7 @@ pub mod pull;
 pub mod queue;
 pub mod reindex;
 pub mod search;
+pub mod sessions;
 pub mod sources;
 pub mod stats;
 pub mod status;

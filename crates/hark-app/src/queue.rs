@@ -460,6 +460,50 @@ pub async fn note(app: &App, caller: &Caller, id: i64, text: &str) -> AppResult<
     show(app, caller, id).await
 }
 
+/// How long after a change its author may still undo it.
+pub const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// Undoes the caller's own last change to an item (a move, or an assignment with the move it
+/// caused) when it is still the item's latest change and at most [`UNDO_WINDOW`] old: the
+/// item goes back to its previous state and assignee, even where a move there would be
+/// refused (resolved → contacted), and an item that first left `new` by that change has no
+/// first response again. The history says `undo`. Refused with `nothing_to_undo` otherwise.
+pub async fn undo(app: &App, caller: &Caller, id: i64, version: Option<i64>) -> AppResult<ItemDetail> {
+    undo_at(app, caller, id, version, app.clock().now()).await
+}
+
+async fn undo_at(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<ItemDetail> {
+    visible_item(app, caller, id).await?;
+    let store = app.store().await.internal("opening the store")?;
+    let request =
+        hark_store::UndoRequest { id, actor: &caller.name, expected_version: version, max_age: UNDO_WINDOW, now };
+    let undone = store.undo_item(&request).await.internal("undoing a change to a queue item")?.map_err(|err| {
+        use hark_store::UndoError;
+        let why = match err {
+            UndoError::Queue(err) => return queue_error(&err),
+            UndoError::NothingOfYours => "the item's latest change is not a move or an assignment of yours".to_owned(),
+            UndoError::ChangedSince { by, at } => format!(
+                "{by} changed the item after you (at {} UTC); only your own latest change can be undone",
+                at.format("%H:%M:%S")
+            ),
+            UndoError::TooOld { at } => format!(
+                "your last change (at {} UTC) is more than {} minutes old; change the item instead",
+                at.format("%H:%M:%S"),
+                UNDO_WINDOW.num_minutes()
+            ),
+            UndoError::AlreadyUndone => "your last change was undone already".to_owned(),
+        };
+        AppError::conflict("nothing_to_undo", format!("nothing to undo: {why}"))
+    })?;
+    detail(app, undone).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,5 +514,176 @@ mod tests {
         assert_eq!(DismissReason::parse("not_buying_intent"), Some(DismissReason::NotBuyingIntent));
         assert_eq!(DismissReason::parse("wrong-customer"), Some(DismissReason::WrongCustomer));
         assert_eq!(DismissReason::parse("duplicate"), None);
+    }
+}
+
+#[cfg(test)]
+mod undo_tests {
+    use chrono::TimeDelta;
+    use hark_core::{Mention, SourceKind};
+
+    use super::*;
+    use crate::access::Role;
+    use crate::{AppOptions, Config, ConfigOrigin};
+
+    /// An application with users alice, bob and carol (service) and one new item per
+    /// `count` in the service queue; the items' ids.
+    async fn app_with_items(dir: &std::path::Path, count: usize) -> (App, Vec<i64>) {
+        let options =
+            AppOptions { config_path: dir.join("hark.toml"), config_explicit: false, data_dir: dir.join("data") };
+        let app = App::with_config(options, Config::default(), ConfigOrigin::Default);
+        let store = app.store().await.unwrap();
+        let now = app.clock().now() - TimeDelta::hours(1);
+        for name in ["alice", "bob", "carol"] {
+            store.add_user(name, "service", "not a real hash", now).await.unwrap().unwrap();
+        }
+        let kind = SourceKind::parse("reddit").unwrap();
+        let mentions: Vec<Mention> = (0..count)
+            .map(|i| Mention::new(kind.clone(), "r", format!("t3_{i}"), format!("the app broke again {i}"), now))
+            .collect();
+        let saved = store.save_page_at("r", &mentions, None, now).await.unwrap();
+        let mut ids = Vec::new();
+        for mention in &saved.inserted {
+            let write = hark_store::RouteWrite {
+                mention_id: mention,
+                queue: Queue::Service,
+                reason: "complaint",
+                priority: 50,
+                due_at: None,
+                tags: &[],
+                customer_id: None,
+                actor: "routing",
+                cause: None,
+                now,
+            };
+            ids.push(store.route_item(&write).await.unwrap().id());
+        }
+        (app, ids)
+    }
+
+    fn person(name: &str) -> Caller {
+        Caller::new(name, Role::Service)
+    }
+
+    fn to(state: &str) -> Transition {
+        Transition { state: state.to_owned(), reason: None, version: None }
+    }
+
+    async fn item(app: &App, id: i64) -> QueueItem {
+        app.store().await.unwrap().queue_item(id).await.unwrap().unwrap()
+    }
+
+    fn refusal(result: AppResult<ItemDetail>) -> AppError {
+        let err = result.expect_err("refused");
+        assert_eq!(err.code, "nothing_to_undo", "{}", err.message);
+        err
+    }
+
+    #[tokio::test]
+    async fn undo_of_resolve_goes_back_where_a_move_may_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, ids) = app_with_items(dir.path(), 2).await;
+        let (alice, id) = (person("alice"), ids[0]);
+        transition(&app, &alice, id, &to("contacted")).await.unwrap();
+        let answered = item(&app, id).await.first_response_at;
+        assert!(answered.is_some());
+        let resolved = transition(&app, &alice, id, &to("resolved")).await.unwrap();
+        let stale = resolved.item.version - 1;
+        assert_eq!(undo(&app, &alice, id, Some(stale)).await.unwrap_err().code, "version_conflict");
+
+        let undone = undo(&app, &alice, id, Some(resolved.item.version)).await.unwrap();
+        assert_eq!((undone.item.state.as_str(), undone.item.version), ("contacted", resolved.item.version + 1));
+        let last = undone.history.last().unwrap();
+        assert_eq!(
+            (
+                last.actor.as_str(),
+                last.action.as_str(),
+                last.from.as_deref(),
+                last.to.as_deref(),
+                last.reason.as_deref()
+            ),
+            ("alice", "moved", Some("resolved"), Some("contacted"), Some("undo"))
+        );
+        // Not the first response: it stays.
+        assert_eq!(item(&app, id).await.first_response_at, answered);
+        // An undo is not undone in turn.
+        let again = refusal(undo(&app, &alice, id, None).await);
+        assert_eq!(again.message, "nothing to undo: your last change was undone already");
+
+        // Undoing the first response takes it back; notes in between do not matter.
+        let other = ids[1];
+        transition(&app, &alice, other, &to("contacted")).await.unwrap();
+        note(&app, &person("bob"), other, "called them").await.unwrap();
+        let undone = undo(&app, &alice, other, None).await.unwrap();
+        assert_eq!(undone.item.state, "new");
+        assert_eq!(item(&app, other).await.first_response_at, None);
+    }
+
+    #[tokio::test]
+    async fn undo_is_refused_after_someone_elses_change_too_late_or_without_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, ids) = app_with_items(dir.path(), 2).await;
+        let (alice, carol, id) = (person("alice"), person("carol"), ids[0]);
+        let nothing = refusal(undo(&app, &alice, id, None).await);
+        assert_eq!(
+            nothing.message,
+            "nothing to undo: the item's latest change is not a move or an assignment of yours"
+        );
+        transition(&app, &alice, id, &to("contacted")).await.unwrap();
+        assert_eq!(
+            undo(&app, &Caller::new("dan", Role::Community), id, None).await.unwrap_err().kind,
+            crate::ErrorKind::Forbidden
+        );
+        assign(&app, &carol, id, Some("carol"), None).await.unwrap();
+        let refused = refusal(undo(&app, &alice, id, None).await);
+        assert!(
+            refused.message.starts_with("nothing to undo: carol changed the item after you"),
+            "{}",
+            refused.message
+        );
+        let unchanged = item(&app, id).await;
+        assert_eq!((unchanged.state, unchanged.assignee.as_deref()), (QueueState::Contacted, Some("carol")));
+
+        let later = ids[1];
+        transition(&app, &alice, later, &to("dismissed")).await.unwrap();
+        let too_late = app.clock().now() + UNDO_WINDOW + TimeDelta::seconds(1);
+        let refused = refusal(undo_at(&app, &alice, later, None, too_late).await);
+        assert!(refused.message.contains("more than 10 minutes old"), "{}", refused.message);
+        let in_time = app.clock().now() + UNDO_WINDOW - TimeDelta::seconds(5);
+        assert_eq!(undo_at(&app, &alice, later, None, in_time).await.unwrap().item.state, "new");
+    }
+
+    #[tokio::test]
+    async fn undo_of_an_assignment_restores_assignee_and_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, ids) = app_with_items(dir.path(), 1).await;
+        let (alice, id) = (person("alice"), ids[0]);
+        let assigned = assign(&app, &alice, id, Some("bob"), None).await.unwrap();
+        assert_eq!((assigned.item.state.as_str(), assigned.item.assignee.as_deref()), ("assigned", Some("bob")));
+        assert!(item(&app, id).await.first_response_at.is_some());
+        let before = assigned.history.len();
+
+        let undone = undo(&app, &alice, id, Some(assigned.item.version)).await.unwrap();
+        assert_eq!((undone.item.state.as_str(), undone.item.assignee.as_deref()), ("new", None));
+        assert_eq!(item(&app, id).await.first_response_at, None);
+        let rows: Vec<_> = undone.history[before..]
+            .iter()
+            .map(|entry| (entry.action.as_str(), entry.from.as_deref(), entry.to.as_deref(), entry.reason.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [("assigned", Some("bob"), None, Some("undo")), ("moved", Some("assigned"), Some("new"), Some("undo"))]
+        );
+
+        // A reassignment that leaves the state alone is undone alone.
+        assign(&app, &alice, id, Some("bob"), None).await.unwrap();
+        transition(&app, &alice, id, &to("contacted")).await.unwrap();
+        let reassigned = assign(&app, &alice, id, Some("carol"), None).await.unwrap();
+        let before = reassigned.history.len();
+        let undone = undo(&app, &alice, id, None).await.unwrap();
+        assert_eq!((undone.item.state.as_str(), undone.item.assignee.as_deref()), ("contacted", Some("bob")));
+        assert_eq!(undone.history.len(), before + 1);
+        let audit = app.store().await.unwrap().audit_events(1).await.unwrap();
+        assert_eq!((audit[0].action.as_str(), audit[0].actor.as_str()), ("queue.undo", "alice"));
     }
 }

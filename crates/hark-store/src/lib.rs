@@ -29,6 +29,7 @@ mod outbox;
 mod prospects;
 mod queue;
 mod runs;
+mod sessions;
 mod timestamp;
 mod users;
 
@@ -48,9 +49,11 @@ pub use crate::matches::{
 pub use crate::mentions::{SaveOutcome, SequencedMention};
 pub use crate::outbox::Delivery;
 pub use crate::queue::{
-    HistoryAction, HistoryEntry, Note, QueueCount, QueueError, QueueFilter, RouteOutcome, RouteWrite, TransitionRequest,
+    HistoryAction, HistoryEntry, Note, QueueCount, QueueError, QueueFilter, RouteOutcome, RouteWrite,
+    TransitionRequest, UNDO_REASON, UndoError, UndoRequest,
 };
 pub use crate::runs::{CoverageGap, SourceRunSummary};
+pub use crate::sessions::{LoginAttempt, SessionWrite, StoredSession};
 pub use crate::users::{USER_ROLES, User, UserError};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -788,6 +788,189 @@ impl Store {
         .await
         .map_err(query_error("averaging sentiment per day"))
     }
+
+    /// A person undoes their own last change to an item (a move, or an assignment with the
+    /// move it caused), in one transaction: the change must be the item's latest (notes aside,
+    /// they change nothing), made by `actor` no longer than `max_age` ago, and not itself an
+    /// undo. The item goes back to the state and assignee it had before, whatever
+    /// [`QueueState::can_move_to`] says, and loses its first response if that change gave it
+    /// one. History `assigned` and/or `moved` with reason `undo`, and an audit event
+    /// `queue.undo`. Refused, with nothing written, otherwise ([`UndoError`]).
+    pub async fn undo_item(&self, request: &UndoRequest<'_>) -> Result<std::result::Result<QueueItem, UndoError>> {
+        let UndoRequest { id, actor, expected_version, max_age, now } = *request;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an undo"))?;
+        let item = match open_change(&mut tx, id, expected_version).await? {
+            Ok(item) => item,
+            Err(err) => return Ok(Err(UndoError::Queue(err))),
+        };
+        let rows =
+            sqlx::query("SELECT * FROM queue_history WHERE item_id = ? AND action <> 'note' ORDER BY id DESC LIMIT 2")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_error("reading queue item history"))?;
+        let latest: Vec<HistoryEntry> = rows.iter().map(history_from_row).collect::<Result<_>>()?;
+        let Some(last) = latest.first() else { return Ok(Err(UndoError::NothingOfYours)) };
+        if last.actor != actor {
+            let yours: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM queue_history WHERE item_id = ? AND actor = ? AND action IN ('moved', 'assigned')
+                 LIMIT 1",
+            )
+            .bind(id)
+            .bind(actor)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(query_error("reading queue item history"))?;
+            return Ok(Err(match yours {
+                Some(_) => UndoError::ChangedSince { by: last.actor.clone(), at: last.at },
+                None => UndoError::NothingOfYours,
+            }));
+        }
+        if !matches!(last.action, HistoryAction::Moved | HistoryAction::Assigned) {
+            return Ok(Err(UndoError::NothingOfYours));
+        }
+        if last.reason.as_deref() == Some(UNDO_REASON) {
+            return Ok(Err(UndoError::AlreadyUndone));
+        }
+        if now - last.at > max_age {
+            return Ok(Err(UndoError::TooOld { at: last.at }));
+        }
+        // An assignment writes `assigned` then, when it changes the state, `moved` ("assigned"
+        // or "unassigned") at the same instant: both are one change.
+        let assignment = match (last.action, latest.get(1)) {
+            (HistoryAction::Assigned, _) => Some(last),
+            (HistoryAction::Moved, Some(before))
+                if before.action == HistoryAction::Assigned
+                    && before.actor == actor
+                    && before.at == last.at
+                    && matches!(last.reason.as_deref(), Some("assigned" | "unassigned")) =>
+            {
+                Some(before)
+            }
+            _ => None,
+        };
+        let moved = (last.action == HistoryAction::Moved).then_some(last);
+        // What the change left must still be what the item holds.
+        let state_holds = moved.is_none_or(|entry| entry.to_value.as_deref() == Some(item.state.as_str()));
+        let assignee_holds = assignment.is_none_or(|entry| entry.to_value == item.assignee);
+        if !state_holds || !assignee_holds {
+            return Ok(Err(UndoError::ChangedSince { by: "hark".to_owned(), at: item.updated_at }));
+        }
+        let state = match moved {
+            Some(entry) => parse_queue_state(entry.from_value.as_deref().unwrap_or_default())?,
+            None => item.state,
+        };
+        let assignee = match assignment {
+            Some(entry) => entry.from_value.clone(),
+            None => item.assignee.clone(),
+        };
+        let first_response_at = match item.first_response_at {
+            Some(at) if state == QueueState::New && at == last.at => None,
+            kept => kept,
+        };
+        sqlx::query(
+            "UPDATE queue_items SET state = ?, assignee = ?, first_response_at = ?, version = version + 1,
+                updated_at = ?
+             WHERE id = ? AND version = ?",
+        )
+        .bind(state.as_str())
+        .bind(assignee.as_deref())
+        .bind(first_response_at.map(timestamp::encode))
+        .bind(timestamp::encode(now))
+        .bind(item.id)
+        .bind(item.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("undoing a change to a queue item"))?;
+        if assignment.is_some() {
+            let history = History {
+                item_id: id,
+                at: now,
+                actor,
+                action: HistoryAction::Assigned,
+                from: item.assignee.as_deref(),
+                to: assignee.as_deref(),
+                reason: Some(UNDO_REASON),
+            };
+            append_history(&mut tx, &history).await?;
+        }
+        if state != item.state {
+            let history = History {
+                item_id: id,
+                at: now,
+                actor,
+                action: HistoryAction::Moved,
+                from: Some(item.state.as_str()),
+                to: Some(state.as_str()),
+                reason: Some(UNDO_REASON),
+            };
+            append_history(&mut tx, &history).await?;
+        }
+        let detail = serde_json::json!({
+            "queue": item.queue,
+            "mention": item.mention_id,
+            "from": {"state": item.state, "assignee": item.assignee},
+            "to": {"state": state, "assignee": assignee},
+            "undone": last.id,
+        });
+        let subject = format!("item:{id}");
+        audit::append(&mut tx, &AuditEvent { at: now, actor, action: "queue.undo", subject: &subject, detail }).await?;
+        let undone = load_item(&mut tx, id).await?.ok_or(StoreError::Corrupt {
+            what: "queue item",
+            detail: format!("item {id} vanished while a change was undone"),
+        })?;
+        tx.commit().await.map_err(query_error("committing an undo"))?;
+        Ok(Ok(undone))
+    }
+}
+
+/// The reason written on the history rows of an undo.
+pub const UNDO_REASON: &str = "undo";
+
+/// A person's undo of their own last change to an item.
+#[derive(Debug, Clone, Copy)]
+pub struct UndoRequest<'a> {
+    pub id: i64,
+    pub actor: &'a str,
+    /// The version the person saw; `None` skips the check.
+    pub expected_version: Option<i64>,
+    /// How old a change may be and still be undone.
+    pub max_age: chrono::Duration,
+    pub now: DateTime<Utc>,
+}
+
+/// Why an undo was refused (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UndoError {
+    #[error(transparent)]
+    Queue(QueueError),
+    /// The item's latest change is not a move or an assignment by this person.
+    #[error("the item's latest change is not a move or an assignment of yours")]
+    NothingOfYours,
+    /// Someone else (or routing) changed the item after this person's last change.
+    #[error("{by} changed the item since, at {at}")]
+    ChangedSince { by: String, at: DateTime<Utc> },
+    /// The change is older than the undo window.
+    #[error("the change was made at {at}, too long ago to undo")]
+    TooOld { at: DateTime<Utc> },
+    /// The latest change is an undo already.
+    #[error("the latest change is an undo already")]
+    AlreadyUndone,
+}
+
+fn history_from_row(row: &SqliteRow) -> Result<HistoryEntry> {
+    let action: String = row.get("action");
+    Ok(HistoryEntry {
+        id: row.get("id"),
+        item_id: row.get("item_id"),
+        at: timestamp::decode(&row.get::<String, _>("at"))?,
+        actor: row.get("actor"),
+        action: HistoryAction::parse(&action)
+            .ok_or(StoreError::Corrupt { what: "queue history action", detail: action })?,
+        from_value: row.get("from_value"),
+        to_value: row.get("to_value"),
+        reason: row.get("reason"),
+    })
 }
 
 #[cfg(test)]

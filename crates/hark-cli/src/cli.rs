@@ -487,6 +487,36 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Latency of the HTTP API under concurrent clients over a populated store (loopback)
+    #[command(long_about = "Latency of the HTTP API under concurrent clients, on this machine.\n\n\
+Fills a fresh data directory with generated mentions that carry scores, through the whole pipeline \
+(store, matching, routing into queues, index); makes an admin user; serves the API on a loopback port \
+in this process; then runs --clients concurrent clients for --seconds, each looping over three requests:\n\
+  inbox       GET /api/v1/queues/{queue}/items?state=new&limit=50 (the queue with the most new items)\n\
+  transition  POST /api/v1/items/{id}/transition, assigned <-> contacted, on items only that client owns\n\
+  search      GET /api/v1/search?q=WORD&limit=20 (one word of a small list after another)\n\n\
+Reports per kind and overall: requests, requests/s, p50, p90, p99 and max latency in ms (successful \
+requests), and errors (any non-2xx answer or transport error, with the first messages; any error makes \
+the exit code 1). Clients and server share the machine's cores, so the figures are what one machine serves \
+to itself. The server logs every request as `hark serve` does: send stderr to a file (or set RUST_LOG=warn) \
+to keep them off the terminal.\n\n\
+The data directory is a scratch one under the system's temporary directory (removed afterwards unless \
+--keep), or the --data-dir (HARK_DATA_DIR) given, if it holds no mentions; the default hark-data is never \
+used. Build with --release for real figures.")]
+    Api {
+        /// Mentions to generate and send through the pipeline first
+        #[arg(long, default_value_t = 100_000)]
+        mentions: u64,
+        /// Concurrent clients
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// How long the clients run
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Keep the scratch data directory afterwards
+        #[arg(long)]
+        keep: bool,
+    },
     /// Texts per second through the encoder and heads, beside a bare ONNX Runtime session
     Classify {
         /// Texts to use: JSONL with a "text" field [default: the bundled sample posts]

@@ -1,13 +1,16 @@
-//! `hark bench classify|index|search`: built-in throughput figures.
+//! `hark bench classify|index|search|api`: built-in throughput and latency figures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hark_app::Caller;
-use hark_app::bench::{self, ClassifyBenchRequest, IndexReport};
+use hark_app::bench::{self, ClassifyBenchRequest, IndexReport, LoadReport, LoadRequest, Mix, PopulateReport};
+use hark_app::{App, AppOptions, Caller, Role};
+use serde::Serialize;
 
+use crate::cli::GlobalArgs;
 use crate::context::Context;
-use crate::output::{print_json, print_table};
+use crate::output::{print_json, print_table, thousands};
 
 pub async fn classify(
     context: &Context,
@@ -71,4 +74,145 @@ pub async fn search(context: &Context, count: u64, runs: usize) -> anyhow::Resul
         print_table(&["query", "matches", "p50 ms", "p99 ms"], &rows)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The data directory the flags name, when it is not the default one: `hark bench api`
+/// never fills the everyday data directory by accident.
+fn named_data_dir(global: &GlobalArgs) -> Option<PathBuf> {
+    let named = std::env::var_os("HARK_DATA_DIR").is_some() || global.data_dir != Path::new("hark-data");
+    named.then(|| global.data_dir.clone())
+}
+
+/// A new directory under the system's temporary directory.
+fn scratch_dir() -> anyhow::Result<PathBuf> {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("hark-bench-api-{}-{nanos:08x}", std::process::id()));
+    std::fs::create_dir(&dir).map_err(|err| anyhow::anyhow!("creating {}: {err}", dir.display()))?;
+    Ok(dir)
+}
+
+#[derive(Debug, Serialize)]
+struct ApiBenchOutput<'a> {
+    data_dir: String,
+    populate: &'a PopulateReport,
+    load: &'a LoadReport,
+}
+
+/// `hark bench api`: populate a fresh data directory, serve it on a loopback port in this
+/// process, and measure the API under concurrent clients.
+pub async fn api(
+    context: &Context,
+    mentions: u64,
+    clients: usize,
+    seconds: u64,
+    keep: bool,
+) -> anyhow::Result<ExitCode> {
+    let (data_dir, scratch) = match named_data_dir(&context.global) {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|err| anyhow::anyhow!("creating {}: {err}", dir.display()))?;
+            (dir, false)
+        }
+        None => (scratch_dir()?, true),
+    };
+    eprintln!("data directory: {}", data_dir.display());
+    let app = App::with_config(
+        AppOptions {
+            config_path: context.app.config_path().to_owned(),
+            config_explicit: context.global.config.is_some(),
+            data_dir: data_dir.clone(),
+        },
+        context.app.config().clone(),
+        context.app.config_origin(),
+    );
+    let result = measure_api(context, &app, mentions, clients, seconds).await;
+    app.close().await;
+    if scratch && !keep {
+        if let Err(err) = std::fs::remove_dir_all(&data_dir) {
+            tracing::warn!(error = %err, dir = %data_dir.display(), "cannot remove the scratch data directory");
+        }
+    } else if scratch {
+        eprintln!("kept the data directory {}", data_dir.display());
+    }
+    let (populate, load) = result?;
+    if context.json() {
+        print_json(&ApiBenchOutput { data_dir: data_dir.display().to_string(), populate: &populate, load: &load })?;
+    } else {
+        print_api_report(&populate, &load)?;
+    }
+    if load.errors > 0 {
+        eprintln!("error: {} of {} requests failed", load.errors, load.overall.requests);
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn measure_api(
+    context: &Context,
+    app: &App,
+    mentions: u64,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<(PopulateReport, LoadReport)> {
+    let caller = Caller::local();
+    let mut progress = context.progress();
+    let populate = bench::populate(app, &caller, mentions, 42, &mut progress).await?;
+    let user = hark_app::users::add_user(app, &caller, "bench-api", Role::Admin, None).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hark_server::serve_on(app.clone(), listener, async move {
+        // A dropped sender stops the server too.
+        drop(stopped.await);
+    }));
+    if !context.global.quiet {
+        eprintln!("{clients} clients for {seconds} s against http://{addr}/api/v1 ...");
+    }
+    let request = LoadRequest {
+        base_url: format!("http://{addr}"),
+        token: user.token,
+        clients,
+        duration: Duration::from_secs(seconds),
+        mix: Mix::default(),
+    };
+    let load = bench::load(&request).await;
+    let _ = stop.send(());
+    server.await??;
+    Ok((populate, load?))
+}
+
+fn print_api_report(populate: &PopulateReport, load: &LoadReport) -> anyhow::Result<()> {
+    let items: i64 = populate.queue_items.values().flat_map(|states| states.values()).sum();
+    println!(
+        "populated {} mentions in {:.1} s ({:.0} mentions/s): {} queue items",
+        thousands(populate.stored),
+        populate.seconds,
+        populate.mentions_per_second,
+        thousands(items)
+    );
+    println!(
+        "{} clients for {:.1} s; inbox: the {} queue; {} items moved assigned <-> contacted",
+        load.clients, load.seconds, load.queue, load.items_transitioned
+    );
+    let rows: Vec<Vec<String>> = load
+        .kinds
+        .iter()
+        .chain(std::iter::once(&load.overall))
+        .map(|summary| {
+            vec![
+                summary.kind.clone(),
+                thousands(i64::try_from(summary.requests).unwrap_or(i64::MAX)),
+                format!("{:.0}", summary.requests_per_second),
+                format!("{:.1}", summary.p50_ms),
+                format!("{:.1}", summary.p90_ms),
+                format!("{:.1}", summary.p99_ms),
+                format!("{:.1}", summary.max_ms),
+                summary.errors.to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["request", "count", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"], &rows)?;
+    for message in &load.first_errors {
+        println!("  {message}");
+    }
+    Ok(())
 }

@@ -67,6 +67,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&context).await,
         Command::Bench(BenchCommand::Index { count }) => bench::index(&context, count).await,
         Command::Bench(BenchCommand::Search { count, runs }) => bench::search(&context, count, runs).await,
+        Command::Bench(BenchCommand::Api { mentions, clients, seconds, keep }) => {
+            bench::api(&context, mentions, clients, seconds, keep).await
+        }
         Command::Classify { texts, input } => classify::run(texts, input.as_deref()).await,
         Command::Train(args) => train::train(&context, args).await,
         Command::Eval { task, data, baseline, heads, int8 } => {

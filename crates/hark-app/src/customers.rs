@@ -79,6 +79,8 @@ pub struct CustomerDetail {
     pub contact_details: bool,
     /// Their latest mentions, newest first.
     pub mentions: Vec<MentionView>,
+    /// Open queue items on their mentions, in the queues the caller works.
+    pub items: Vec<crate::queue::ItemView>,
 }
 
 /// Every customer, by name.
@@ -125,7 +127,8 @@ pub async fn show(app: &App, caller: &Caller, id: &str) -> AppResult<CustomerDet
             .await
             .internal("recording the view in the audit log")?;
     }
-    Ok(CustomerDetail { customer: CustomerView::new(customer, contact_details), contact_details, mentions })
+    let items = crate::queue::open_items_for_mentions(app, caller, &linked).await?;
+    Ok(CustomerDetail { customer: CustomerView::new(customer, contact_details), contact_details, mentions, items })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod classify;
 pub mod config;
 pub mod connectors;
+pub mod cues;
 pub mod customers;
 pub mod demo;
 pub mod error;
@@ -82,6 +83,8 @@ struct Inner {
     config_origin: ConfigOrigin,
     clock: Arc<dyn Clock>,
     store: OnceCell<Store>,
+    /// The classifier, loaded on first use and shared (cues on demand).
+    classifier: OnceCell<ClassifierWorker>,
     /// The index writer, opened once per process (tantivy allows one writer per directory).
     indexer: std::sync::OnceLock<Option<Arc<Indexer>>>,
 }
@@ -102,6 +105,7 @@ impl App {
                 config_origin,
                 clock: Arc::new(SystemClock),
                 store: OnceCell::new(),
+                classifier: OnceCell::new(),
                 indexer: std::sync::OnceLock::new(),
             }),
         }
@@ -194,6 +198,29 @@ impl App {
         })
         .await??;
         Ok(pipeline.with_classifier(worker))
+    }
+
+    /// The classifier on its own thread, loaded once per process on first use.
+    pub async fn classifier(&self) -> AppResult<&ClassifierWorker> {
+        self.inner
+            .classifier
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(|| -> anyhow::Result<ClassifierWorker> {
+                    let classifier = load_default(EncoderOptions::default()).context("loading the classifier")?;
+                    ClassifierWorker::spawn(classifier).context("starting the classifier thread")
+                })
+                .await
+                .map_err(|err| AppError::internal("loading the classifier", err))?
+                .map_err(|err| {
+                    AppError::new(
+                        ErrorKind::Internal,
+                        "model_missing",
+                        "the model is not available here (`make model` fetches it)",
+                    )
+                    .with_source(err)
+                })
+            })
+            .await
     }
 
     /// The customer matching stage with the configured thresholds.

@@ -20,7 +20,7 @@ const RERANK_POOL: usize = 3;
 /// Posts per prospect compared with the topic.
 const POSTS_COMPARED: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ProspectsRequest {
     /// Rank by relevance to this topic (words; all are looked for).
@@ -31,11 +31,13 @@ pub struct ProspectsRequest {
     pub like_customers: bool,
     /// With a topic: rank by words alone, without re-ranking by meaning.
     pub lexical: bool,
+    /// Only prospects whose buying intent reaches this probability.
+    pub min_intent: Option<f32>,
 }
 
 impl Default for ProspectsRequest {
     fn default() -> Self {
-        Self { topic: None, limit: 20, like_customers: false, lexical: false }
+        Self { topic: None, limit: 20, like_customers: false, lexical: false, min_intent: None }
     }
 }
 
@@ -98,6 +100,9 @@ pub async fn prospects(app: &App, caller: &Caller, request: &ProspectsRequest) -
     if let (true, Ranking::Topic(topic)) = (semantic, ranking) {
         let similarity = similarities(store, &ranked, topic).await.internal("re-ranking prospects by meaning")?;
         ranked = prospects::rerank_by_meaning(ranked, &similarity);
+    }
+    if let Some(min_intent) = request.min_intent {
+        ranked.retain(|candidate| candidate.prospect.intent >= min_intent);
     }
     ranked.truncate(limit);
     Ok(ranked.into_iter().map(ProspectView::from).collect())

@@ -20,7 +20,7 @@ pub const MAX_LIMIT: i64 = 500;
 
 /// A queue item with its mention, as `hark queue list --json` prints it: the mention's
 /// fields (`id` is the mention's id) plus the item's.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ItemView {
     #[serde(flatten)]
     pub mention: MentionView,
@@ -458,6 +458,20 @@ pub async fn note(app: &App, caller: &Caller, id: i64, text: &str) -> AppResult<
         .internal("saving a note")?
         .map_err(|err| queue_error(&err))?;
     show(app, caller, id).await
+}
+
+/// The open items (new, assigned, contacted) on `mentions`, in the queues the caller works.
+pub async fn open_items_for_mentions(app: &App, caller: &Caller, mentions: &[MentionId]) -> AppResult<Vec<ItemView>> {
+    let store = app.store().await.internal("opening the store")?;
+    let mut items = Vec::new();
+    for mention in mentions {
+        if let Some(item) = store.queue_item_for_mention(mention).await.internal("reading a queue item")? {
+            if is_open(item.state) && caller.may(Permission::Queue(item.queue)) {
+                items.push(item);
+            }
+        }
+    }
+    views(app, items).await
 }
 
 /// How long after a change its author may still undo it.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod openapi;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,8 +57,10 @@ pub fn router(app: App) -> Router {
                 async move { axum::Json(document.as_ref().clone()) }
             }),
         )
-        .merge(health::router(state))
+        .merge(health::router(state.clone()))
+        .merge(web::router(state))
         .fallback(not_found)
+        .layer(middleware::from_fn(web::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(middleware::from_fn(request_context))
@@ -132,7 +135,9 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving the API on http://{addr}/api/v1 (document: /api/v1/openapi.json)");
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     tracing::info!("server stopped");
     Ok(())
 }

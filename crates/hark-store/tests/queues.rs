@@ -70,7 +70,9 @@ async fn one_item_per_mention_over_reroutes() {
     };
     assert_eq!(store.route_item(&reroute).await.unwrap(), RouteOutcome::Rerouted { id, from: Queue::Community });
     let item = store.queue_item_for_mention(mention).await.unwrap().unwrap();
-    assert_eq!((item.id, item.queue, item.state, item.version), (id, Queue::Service, QueueState::Assigned, 3));
+    // The service team has not seen it: it starts over as new and unassigned there.
+    assert_eq!((item.id, item.queue, item.state, item.version), (id, Queue::Service, QueueState::New, 3));
+    assert_eq!(item.assignee, None);
     assert_eq!((item.customer_id.as_ref(), item.due_at), (Some(&customer), Some(at(70))));
 
     // Same queue, new tags and priority: updated in place, the SLA clock kept.
@@ -92,7 +94,10 @@ async fn one_item_per_mention_over_reroutes() {
     assert_eq!((rerouted.from_value.as_deref(), rerouted.to_value.as_deref()), (Some("community"), Some("service")));
     assert_eq!(
         rerouted.reason.as_deref(),
-        Some("customer match confirmed by alice: complaint 0.91 by customer CRM-0004 (Jane Doe)")
+        Some(
+            "customer match confirmed by alice: complaint 0.91 by customer CRM-0004 (Jane Doe) \
+             (was assigned; reopened as new for the service queue)"
+        )
     );
     assert_eq!(rerouted.actor, "alice");
 

@@ -15,7 +15,8 @@ pub async fn run(
     like_customers: bool,
     lexical: bool,
 ) -> anyhow::Result<ExitCode> {
-    let request = ProspectsRequest { topic: topic.map(str::to_owned), limit, like_customers, lexical };
+    let request =
+        ProspectsRequest { topic: topic.map(str::to_owned), limit, like_customers, lexical, min_intent: None };
     let ranked = prospects::prospects(&context.app, &Caller::local(), &request).await?;
     context.app.close().await;
     if context.json() {

@@ -65,6 +65,8 @@ pub struct ProspectParams {
     pub like_customers: Option<bool>,
     /// With a topic: by words alone.
     pub lexical: Option<bool>,
+    /// Only prospects whose buying intent reaches this probability (0 to 1).
+    pub min_intent: Option<f32>,
 }
 
 /// Authors who are not customers, ranked by buying intent and topic (sales and admin).
@@ -81,6 +83,7 @@ pub async fn prospects(
         limit: params.limit.unwrap_or(defaults.limit),
         like_customers: params.like_customers.unwrap_or(false),
         lexical: params.lexical.unwrap_or(false),
+        min_intent: params.min_intent,
     };
     Ok(Json(prospects::prospects(&state.app, &caller, &request).await?))
 }

@@ -1,0 +1,36 @@
+//! The phrases behind a mention's flags, for the person looking at it. Stored cues are
+//! returned as they are; a mention scored without cues gets them from the model the first
+//! time someone asks (the model is loaded once per process, on first use), so computing cues
+//! never slows the ingest path and a page asks for them separately.
+
+use hark_pipeline::classify::text_for;
+
+use crate::App;
+use crate::access::Caller;
+use crate::error::{AppError, AppResult, Context};
+
+/// The cues of queue item `id`'s mention.
+pub async fn cues(app: &App, caller: &Caller, id: i64) -> AppResult<Vec<String>> {
+    let detail = crate::queue::show(app, caller, id).await?;
+    let Some(signals) = detail.item.mention.signals else {
+        return Ok(Vec::new());
+    };
+    if !signals.cues.is_empty() {
+        return Ok(signals.cues);
+    }
+    let store = app.store().await.internal("opening the store")?;
+    let mention_id = hark_core::MentionId::from_raw(detail.item.mention.id.clone());
+    let mention = store
+        .mention(&mention_id)
+        .await
+        .internal("reading a mention")?
+        .ok_or_else(|| AppError::not_found("mention", &detail.item.mention.id))?;
+    let worker = app.classifier().await?;
+    let scored = worker.classify(vec![text_for(&mention)]).await.internal("finding the cues")?;
+    Ok(scored.into_iter().next().map(|signals| signals.cues).unwrap_or_default())
+}
+
+/// Whether a classifier can be loaded here (the model files are present).
+pub fn model_available() -> bool {
+    hark_classifier::ModelPaths::locate().is_ok()
+}

@@ -117,9 +117,18 @@ pub async fn customer_links(store: &Store, ids: &[MentionId]) -> AppResult<HashM
             best.insert(found.mention_id.clone(), found);
         }
     }
+    // Many mentions share a customer: each record is read once.
+    let mut records: HashMap<String, Option<hark_core::Customer>> = HashMap::new();
+    for found in best.values() {
+        let key = found.customer_id.as_str();
+        if !records.contains_key(key) {
+            let record = store.customer(key).await.internal("reading a customer")?;
+            records.insert(key.to_owned(), record);
+        }
+    }
     let mut out = HashMap::new();
     for (mention_id, found) in best {
-        let Some(customer) = store.customer(found.customer_id.as_str()).await.internal("reading a customer")? else {
+        let Some(Some(customer)) = records.get(found.customer_id.as_str()).cloned() else {
             continue;
         };
         out.insert(
@@ -140,11 +149,16 @@ pub async fn customer_links(store: &Store, ids: &[MentionId]) -> AppResult<HashM
 /// The views of `ids`, in that order; ids the store does not hold are left out.
 pub async fn mention_views(store: &Store, ids: &[MentionId]) -> AppResult<Vec<MentionView>> {
     let mut customers = customer_links(store, ids).await?;
-    let mut views = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(mention) = store.mention(id).await.internal("reading a mention")? {
-            views.push(MentionView::new(&mention, customers.remove(id)));
-        }
-    }
-    Ok(views)
+    // One query for the page, then back into the caller's order.
+    let mut mentions: HashMap<MentionId, Mention> = store
+        .mentions_by_ids(ids)
+        .await
+        .internal("reading mentions")?
+        .into_iter()
+        .map(|mention| (mention.id.clone(), mention))
+        .collect();
+    Ok(ids
+        .iter()
+        .filter_map(|id| mentions.remove(id).map(|mention| MentionView::new(&mention, customers.remove(id))))
+        .collect())
 }

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # `make demo`: hark on the bundled sample (sample/), offline. `hark demo` does the work: a
 # local replay of every source, the sample customers, two pulls, a summary. The steps after it
-# look at what it stored.
+# look at what it stored; the last one serves the web app on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${DEMO_DATA:-demo-data}"
+addr="${DEMO_ADDR:-127.0.0.1:8080}"
 hark="target/debug/hark"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "hark demo: every source replayed locally, pulled twice through the pipeline"
-"$hark" --data-dir "$data" demo --fresh
+"$hark" --data-dir "$data" demo --fresh --no-serve
+step "the follow-up queues routing filled"
+"$hark" --data-dir "$data" queue list --limit 10
 step "which customers wrote: automatic matches of authors to CRM records"
 "$hark" --data-dir "$data" match list --limit 10
 step "prospects: authors who are not customers and show buying intent"
@@ -19,4 +22,5 @@ step "search what was pulled"
 step "score two posts by hand: signals with their cues"
 "$hark" classify "Acme support ignored my ticket for a week and now the sync deleted our contacts." \
   "Can anyone recommend a CRM with a shared inbox for a five person team? Pricing matters."
-printf '\nThe demo data is in %s/ ; try: %s --data-dir %s customers show CRM-0001\n' "$data" "$hark" "$data"
+step "the web app on the demo data (Ctrl-C stops it)"
+exec "$hark" --data-dir "$data" demo --serve-only --addr "$addr"

@@ -12,7 +12,11 @@ fn reports(summary: &serde_json::Value, pass: usize) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_pulls_every_kind_twice_stores_each_post_once_and_guards_its_data_dir() {
     let ws = Workspace::new();
-    let run = ws.run(&["demo", "--no-classify", "--json"]);
+    // Nothing to serve before the demo ran.
+    let early = ws.run(&["demo", "--serve-only", "--addr", "127.0.0.1:0"]);
+    assert_ne!(early.code, 0);
+    assert!(early.stderr.contains("run `hark demo` first"), "{}", early.stderr);
+    let run = ws.run(&["demo", "--no-classify", "--no-serve", "--json"]);
     run.assert_ok();
     let summary = run.json();
     assert_eq!(summary["scored"], false);
@@ -59,12 +63,12 @@ async fn the_demo_pulls_every_kind_twice_stores_each_post_once_and_guards_its_da
     store.close().await;
 
     // The data directory now holds data: a second demo refuses it, --fresh starts over.
-    let again = ws.run(&["demo", "--no-classify", "--json"]);
+    let again = ws.run(&["demo", "--no-classify", "--no-serve", "--json"]);
     assert_eq!(again.code, 1, "{}", again.stdout);
     assert!(again.stderr.contains("already holds") && again.stderr.contains("--fresh"), "{}", again.stderr);
     assert!(again.stdout.is_empty());
 
-    let fresh = ws.run(&["demo", "--no-classify", "--fresh", "--json"]);
+    let fresh = ws.run(&["demo", "--no-classify", "--fresh", "--no-serve", "--json"]);
     fresh.assert_ok();
     assert_eq!(fresh.json()["totals"]["mentions"].as_u64(), Some(stored_new), "the wiped store is refilled, once");
 }

@@ -512,6 +512,46 @@ fn excerpt(text: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// A demo sign-in, printed for the person trying hark.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLogin {
+    pub name: String,
+    pub role: crate::Role,
+    pub password: String,
+}
+
+/// The application over a demo data directory, for serving it: the sample's brand and
+/// competitors (the dashboard's share of voice); its sources are shown, not pulled.
+pub fn serving_app(data_dir: &Path) -> AppResult<App> {
+    let config = demo_config("http://127.0.0.1")?;
+    let options = AppOptions {
+        config_path: PathBuf::from("sample/hark.toml"),
+        config_explicit: true,
+        data_dir: data_dir.to_owned(),
+    };
+    Ok(App::with_config(options, config, ConfigOrigin::File))
+}
+
+/// One sign-in per role (`demo-admin`, `demo-service`, ...), each with a fresh random
+/// password: created the first time, given a new password after that.
+pub async fn logins(app: &App, caller: &Caller) -> AppResult<Vec<DemoLogin>> {
+    caller.require(Permission::Admin)?;
+    let store = app.store().await.internal("opening the store")?;
+    if store.count_mentions().await.internal("counting mentions")? == 0 {
+        return Err(AppError::invalid(
+            "no_demo_data",
+            format!("{} holds no demo data: run `hark demo` first", app.data_dir().display()),
+        ));
+    }
+    let mut logins = Vec::new();
+    for role in crate::Role::ALL {
+        let name = format!("demo-{}", role.as_str());
+        let password = crate::users::reset_or_add(app, caller, &name, role).await?;
+        logins.push(DemoLogin { name, role, password });
+    }
+    Ok(logins)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;

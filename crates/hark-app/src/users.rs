@@ -163,6 +163,24 @@ pub async fn new_token(app: &App, caller: &Caller, name: &str, revoke_others: bo
     Ok(NewToken { name: user.name, token })
 }
 
+/// Gives `name` a new random password (and makes the user with `role` when missing); returns
+/// the password. For demos and for an admin who lost theirs.
+pub async fn reset_or_add(app: &App, caller: &Caller, name: &str, role: Role) -> AppResult<String> {
+    caller.require(Permission::Admin)?;
+    let name = check_name(name)?;
+    let store = app.store().await.internal("opening the store")?;
+    if store.user_by_name(name).await.internal("reading a user")?.is_none() {
+        let created = add_user(app, caller, name, role, None).await?;
+        return Ok(created.password.unwrap_or_default());
+    }
+    let password = random_hex(12);
+    let hash = hash_password(&password)?;
+    store.set_password_hash(name, &hash).await.internal("setting a password")?;
+    store.set_user_disabled(name, false).await.internal("enabling a user")?;
+    audit(app, caller, "user.password", name, serde_json::json!({})).await?;
+    Ok(password)
+}
+
 /// The caller behind an API token.
 pub async fn authenticate_token(app: &App, token: &str) -> AppResult<Caller> {
     let unknown = || AppError::unauthenticated("the API token is not valid (or its user is disabled)");

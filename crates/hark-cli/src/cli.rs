@@ -126,6 +126,15 @@ sample/hark.toml); --config is not read. Nothing leaves the machine.")]
         /// Store the mentions without scoring them (no model needed)
         #[arg(long)]
         no_classify: bool,
+        /// Print the summary and exit instead of serving the web app
+        #[arg(long, conflicts_with = "serve_only")]
+        no_serve: bool,
+        /// Skip the pipeline and serve the demo data already in the data directory
+        #[arg(long, conflicts_with_all = ["fresh", "no_classify"])]
+        serve_only: bool,
+        /// Where the web app listens
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: std::net::SocketAddr,
     },
     /// The source kinds hark can read, and how to configure them
     #[command(subcommand)]

@@ -134,7 +134,7 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "serving the API on http://{addr}/api/v1 (document: /api/v1/openapi.json)");
+    tracing::info!(%addr, "serving the web app on http://{addr}/ and the API on http://{addr}/api/v1 (document: /api/v1/openapi.json)");
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;

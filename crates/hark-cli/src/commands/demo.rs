@@ -1,6 +1,7 @@
 //! `hark demo`: the whole pipeline, offline, on the bundled sample (the run itself is
 //! `hark_app::demo`); this prints what it did.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use hark_app::Caller;
@@ -11,18 +12,42 @@ use crate::cli::GlobalArgs;
 use crate::commands::EXIT_PARTIAL;
 use crate::output::{print_json, print_table, thousands};
 
-pub async fn run(global: GlobalArgs, fresh: bool, classify: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    global: GlobalArgs,
+    fresh: bool,
+    classify: bool,
+    serve: Option<SocketAddr>,
+    serve_only: bool,
+) -> anyhow::Result<ExitCode> {
     if let Some(config) = &global.config {
         tracing::warn!(config = %config.display(), "the demo brings its own configuration; this file is not read");
     }
-    let request = DemoRequest { data_dir: global.data_dir.clone(), fresh, classify };
-    let summary = demo::demo(&Caller::local(), &request).await?;
-    if global.json {
-        print_json(&summary)?;
-    } else {
-        print_summary(&summary)?;
+    let mut code = ExitCode::SUCCESS;
+    if !serve_only {
+        let request = DemoRequest { data_dir: global.data_dir.clone(), fresh, classify };
+        let summary = demo::demo(&Caller::local(), &request).await?;
+        if global.json {
+            print_json(&summary)?;
+        } else {
+            print_summary(&summary)?;
+        }
+        if summary.failed() {
+            code = ExitCode::from(EXIT_PARTIAL);
+        }
     }
-    Ok(if summary.failed() { ExitCode::from(EXIT_PARTIAL) } else { ExitCode::SUCCESS })
+    if let Some(addr) = serve {
+        let app = demo::serving_app(&global.data_dir)?;
+        let logins = demo::logins(&app, &Caller::local()).await?;
+        println!();
+        println!("the web app: http://{addr}/  (Ctrl-C stops it)");
+        let rows: Vec<Vec<String>> = logins
+            .iter()
+            .map(|login| vec![login.role.to_string(), login.name.clone(), login.password.clone()])
+            .collect();
+        print_table(&["ROLE", "USER", "PASSWORD (new each time)"], &rows)?;
+        super::serve::run(&app, addr).await?;
+    }
+    Ok(code)
 }
 
 fn print_summary(summary: &DemoSummary) -> anyhow::Result<()> {

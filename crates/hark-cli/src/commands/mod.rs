@@ -39,9 +39,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // `init` must work where no valid configuration exists yet.
         return init::run(&cli.global, force).await;
     }
-    if let Command::Demo { fresh, no_classify } = cli.command {
+    if let Command::Demo { fresh, no_classify, no_serve, serve_only, addr } = cli.command {
         // The demo brings its own configuration: the user's hark.toml is not read.
-        return demo::run(cli.global, fresh, !no_classify).await;
+        let serve = if no_serve { None } else { Some(addr) };
+        return demo::run(cli.global, fresh, !no_classify, serve, serve_only).await;
     }
     let context = Context::load(cli.global)?;
     match cli.command {

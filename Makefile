@@ -4,7 +4,7 @@
 CARGO ?= cargo
 DEMO_DATA ?= demo-data
 
-.PHONY: all build test demo model lint fmt bench-import clean help
+.PHONY: all build test demo model browser-deps lint fmt bench-import clean help
 
 all: build
 
@@ -12,14 +12,16 @@ help:
 	@echo "make demo    fetch the model, build hark and run it on the bundled sample (sample/)"
 	@echo "make test    the whole test suite"
 	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
+	@echo "make browser-deps   Debian's chromium + chromium-driver (when missing) and axe-core (pinned) for the browser tests"
 	@echo "make lint    rustfmt and clippy, warnings are errors"
 	@echo "make bench-import   time a 100,000-row customer import"
 
 build:
 	$(CARGO) build --workspace --locked
 
-# The classifier's tests run the real encoder, so the model comes first (idempotent).
-test: model
+# The classifier's tests run the real encoder, so the model comes first; the web app's browser
+# tests need Chromium, ChromeDriver and axe-core (both steps idempotent).
+test: model browser-deps
 	$(CARGO) test --workspace --locked
 
 demo: model build
@@ -27,6 +29,9 @@ demo: model build
 
 model:
 	scripts/model/fetch.sh
+
+browser-deps:
+	scripts/browser-deps.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -72,7 +72,17 @@
     if (detail.queue && list && location.pathname !== "/queues/" + detail.queue) row.classList.add("moved");
   }
 
-  async function act(row, action, reason) {
+  // Actions run one after another: a key pressed while the previous action is still on its
+  // way waits for it, so it carries the version that action produced (otherwise quick typing,
+  // "a" then "c", would be refused as someone else's change).
+  let pending = Promise.resolve();
+  function act(row, action, reason) {
+    const run = () => actNow(row, action, reason);
+    pending = pending.then(run, run);
+    return pending;
+  }
+
+  async function actNow(row, action, reason) {
     const id = row.dataset.itemId;
     const version = row.dataset.version;
     const routes = { assign: "/items/" + id + "/assign", undo: "/items/" + id + "/undo" };

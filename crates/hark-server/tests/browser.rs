@@ -29,7 +29,7 @@ async fn item_ids(app: &hark_app::App, token: &str) -> HashMap<String, i64> {
     let mut ids = HashMap::new();
     for queue in ["service", "sales", "community"] {
         let (status, items) =
-            harness::api(app, Method::GET, &format!("/api/v1/queues/{queue}/items?state=all"), token, None).await;
+            harness::api(app, Method::GET, &format!("/api/v1/queues/{queue}/items"), token, None).await;
         assert_eq!(status, StatusCode::OK, "{items}");
         for item in items.as_array().expect("a list of items") {
             let external = item["external_id"].as_str().expect("an external id").to_owned();
@@ -43,6 +43,7 @@ async fn item_ids(app: &hark_app::App, token: &str) -> HashMap<String, i64> {
 async fn people_triage_in_a_real_browser_and_nothing_a_stranger_posts_runs() {
     let started = Instant::now();
     let (driver_program, axe) = harness::require_dependencies();
+    let _ = std::fs::remove_file(harness::screenshot_dir().join("failure.png"));
     let fixture = Fixture::new().await;
     let server = Server::start(fixture.app.clone()).await;
     let driver = Driver::start(&driver_program);
@@ -63,8 +64,14 @@ async fn people_triage_in_a_real_browser_and_nothing_a_stranger_posts_runs() {
     };
     let outcome = scenarios.await;
     if outcome.is_err() {
-        let shot = page.screenshot("failure").await;
-        eprintln!("browser tests failed on {}; picture: {}", page.path().await, shot.display());
+        // Best effort: the browser may be what failed.
+        if let Ok(png) = client.screenshot().await {
+            let shot = harness::screenshot_dir().join("failure.png");
+            if std::fs::create_dir_all(harness::screenshot_dir()).and_then(|()| std::fs::write(&shot, png)).is_ok() {
+                let url = client.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+                eprintln!("browser tests failed on {url}; picture: {}", shot.display());
+            }
+        }
     }
     let _ = client.close().await;
     drop(driver);
@@ -183,10 +190,19 @@ async fn keyboard_triage(page: &Page, server: &Api, id: i64) {
         .run(&format!("return document.querySelector('tr.item[data-item-id=\"{id}\"] td.assignee').textContent;"))
         .await;
     assert_eq!(assignee, Users::SERVICE.0, "a assigns to me");
-    page.press("c").await;
+    // Quick typing: r is pressed while c is still on its way, and both land.
+    page.press("cr").await;
+    wait_row_state(page, id, "resolved").await;
+    // u undoes my last action, and r does it again.
+    page.press("u").await;
     wait_row_state(page, id, "contacted").await;
     page.press("r").await;
     wait_row_state(page, id, "resolved").await;
+    // ? shows the keys, Escape hides them.
+    page.press("?").await;
+    page.wait_until("the keys shown", "return !document.getElementById('keys-help').hidden;").await;
+    page.press("\u{E00C}").await; // Escape
+    page.wait_until("the keys hidden", "return document.getElementById('keys-help').hidden;").await;
     let flash = page.text("#flash").await;
     assert!(flash.contains("resolved"), "the flash says what happened: {flash:?}");
     let stored = server.item(id).await;
@@ -238,19 +254,20 @@ async fn stale_changes_are_refused(page: &Page, server: &Api, id: i64) {
     // On the item page, with its buttons (a plain form post).
     page.goto(&format!("/items/{id}")).await;
     page.find("#state").await;
-    let (status, _) =
-        server.api(Method::POST, &format!("/api/v1/items/{id}/transition"), Some(json!({"state": "new"}))).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, taken) = server
+        .api(Method::POST, &format!("/api/v1/items/{id}/assign"), Some(json!({"assignee": Users::ADMIN.0})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{taken}");
     page.find("button[data-action=resolved]").await.click().await.expect("clicking Resolve");
-    assert_eq!(page.text("main h1").await, "Changed meanwhile");
+    page.wait_heading("Changed meanwhile").await;
     assert!(page.text("main p.message").await.contains("changed since you loaded it"));
-    assert_eq!(page.status_of_current().await, 409);
-    assert_eq!(server.item(id).await["state"], "new", "the other change stands");
+    let after = server.item(id).await;
+    assert_eq!((&after["state"], &after["assignee"]), (&taken["state"], &taken["assignee"]), "the other change stands");
 }
 
 /// The inbox, an item, search and the customer page show hostile posts as text only.
 async fn service_pages_are_inert_and_accessible(page: &Page, hostile: i64) {
-    page.goto("/queues/service").await;
+    page.goto("/queues/service?state=all").await;
     page.find(&format!("tr.item[data-item-id=\"{hostile}\"]")).await;
     // The inbox shows the author's name and a snippet of the text.
     page.assert_inert("the inbox", &[IMG, SCRIPT]).await;
@@ -399,4 +416,18 @@ async fn admin_pages(page: &Page, confirmed: i64) {
         assert!(users.contains(name), "{users}");
     }
     page.assert_accessible("admin").await;
+
+    the_injection_checks_see_injected_markup(page).await;
+}
+
+/// The checks above would notice markup that got in: markup inserted into the page is seen,
+/// and the Content-Security-Policy still keeps its inline handler from running.
+async fn the_injection_checks_see_injected_markup(page: &Page) {
+    page.client
+        .execute("document.querySelector('main').insertAdjacentHTML('beforeend', arguments[0]);", vec![json!(IMG)])
+        .await
+        .expect("markup inserted");
+    let found = page.injection_findings().await;
+    assert_eq!(found["hostile"], 1, "the check sees an injected element: {found}");
+    assert_eq!(found["xss"], "undefined", "the CSP blocks the inline handler: {found}");
 }

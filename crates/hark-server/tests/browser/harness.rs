@@ -24,7 +24,8 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The workspace root (screenshots and the vendored axe-core live under its `target/`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 pub fn screenshot_dir() -> PathBuf {
@@ -238,6 +239,16 @@ impl Page {
         }
     }
 
+    /// Waits for the page's main heading to read `heading` (after a click that navigates).
+    pub async fn wait_heading(&self, heading: &str) {
+        let literal = serde_json::to_string(heading).expect("a string");
+        self.wait_until(
+            &format!("the heading {heading:?}"),
+            &format!("const h = document.querySelector('main h1'); return !!h && h.textContent === {literal};"),
+        )
+        .await;
+    }
+
     /// Presses keys as a person would: to whatever has the focus.
     pub async fn press(&self, keys: &str) {
         let mut actions = KeyActions::new("keyboard".to_owned());
@@ -266,13 +277,27 @@ impl Page {
         value.as_u64().and_then(|status| u16::try_from(status).ok()).unwrap_or_else(|| panic!("status: {value}"))
     }
 
+    /// A picture of the whole page (the window grows to the page's height for it).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("target/screenshots");
+        let (width, height) = self.client.get_window_size().await.expect("the window size");
+        let page_height = self.run("return document.documentElement.scrollHeight;").await.as_u64().unwrap_or(height);
+        let tall = u32::try_from(page_height.clamp(height, 4000) + height.saturating_sub(self.viewport_height().await))
+            .unwrap_or(4000);
+        let _ = self.client.set_window_size(u32::try_from(width).unwrap_or(1280), tall).await;
         let png = self.client.screenshot().await.expect("a screenshot");
+        let _ = self
+            .client
+            .set_window_size(u32::try_from(width).unwrap_or(1280), u32::try_from(height).unwrap_or(900))
+            .await;
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("the screenshot written");
         path
+    }
+
+    async fn viewport_height(&self) -> u64 {
+        self.run("return window.innerHeight;").await.as_u64().unwrap_or(0)
     }
 
     /// axe-core on the page as it is now: no violation of impact "serious" or "critical".
@@ -285,15 +310,20 @@ impl Page {
             .unwrap_or_else(|err| panic!("injecting axe-core on {label}: {err}"));
         let script = "const done = arguments[arguments.length - 1];\
             axe.run(document, { resultTypes: ['violations'] })\
-              .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,\
-                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')) }))))\
+              .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,\
+                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')) })) }))\
               .catch(e => done({ error: String(e) }));";
-        let violations = self
+        let results = self
             .client
             .execute_async(script, Vec::new())
             .await
             .unwrap_or_else(|err| panic!("axe.run on {label}: {err}"));
-        let list = violations.as_array().unwrap_or_else(|| panic!("axe.run on {label} failed: {violations}"));
+        let list = results["violations"].as_array().unwrap_or_else(|| panic!("axe.run on {label} failed: {results}"));
+        // axe really looked: its rules ran and passed (on a page it could not read, none do).
+        assert!(
+            results["passes"].as_u64().is_some_and(|passes| passes >= 5),
+            "axe-core checked little on {label}: {results}"
+        );
         let serious: Vec<&Value> = list
             .iter()
             .filter(|violation| matches!(violation["impact"].as_str(), Some("serious" | "critical")))
@@ -305,22 +335,26 @@ impl Page {
         );
     }
 
+    /// What injected markup would leave behind: whether a payload ran (`window.__xss`),
+    /// clickable javascript:/data: links, and script, event-handler or SVG elements.
+    pub async fn injection_findings(&self) -> Value {
+        // Give an injected image's error handler or an SVG's load handler the chance to run.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.run(
+            "return {\
+               xss: typeof window.__xss,\
+               links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))\
+                 .filter(href => /^\\s*(javascript|data|vbscript):/i.test(href)),\
+               hostile: document.querySelectorAll('main script, main svg, [onload], [onerror]').length,\
+               text: document.body.innerText };",
+        )
+        .await
+    }
+
     /// No hostile payload ran or became markup, no non-web link is clickable, and every
     /// `visible` string shows as text.
     pub async fn assert_inert(&self, label: &str, visible: &[&str]) {
-        // Give an injected image's error handler or an SVG's load handler the chance to run.
-        self.run("return document.readyState;").await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let found = self
-            .run(
-                "return {\
-                   xss: typeof window.__xss,\
-                   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))\
-                     .filter(href => /^\\s*(javascript|data|vbscript):/i.test(href)),\
-                   hostile: document.querySelectorAll('main script, main img[onerror], main svg, [onload], [onerror]').length,\
-                   text: document.body.innerText };",
-            )
-            .await;
+        let found = self.injection_findings().await;
         assert_eq!(found["xss"], "undefined", "a hostile script ran on {label}");
         assert_eq!(found["links"], json!([]), "clickable javascript:/data: links on {label}");
         assert_eq!(found["hostile"], 0, "hostile markup became elements on {label}");

@@ -10,9 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse};
-use hark_app::stats::{self, DaySentiment, Stats};
+use hark_app::stats::{self, DaySentiment, QueueStats, Stats};
 use maud::html;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
 
 use crate::ServerState;
@@ -160,8 +161,26 @@ pub fn draw(name: &str, figures: &Stats, open: &[(String, i64)]) -> Result<Strin
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Every day from `since` to the last day with data (or today), as `YYYY-MM-DD`.
+fn every_day(figures: &Stats) -> Vec<String> {
+    let first = figures.since.date_naive();
+    let last_with_data =
+        figures.volume.iter().filter_map(|day| chrono::NaiveDate::parse_from_str(&day.day, "%Y-%m-%d").ok()).max();
+    let last = last_with_data.unwrap_or_else(|| chrono::Utc::now().date_naive()).max(first);
+    first.iter_days().take_while(|day| *day <= last).map(|day| day.format("%Y-%m-%d").to_string()).collect()
+}
+
 fn volume(root: &Area<'_>, figures: &Stats) -> DrawResult {
-    let days: Vec<&str> = figures.volume.iter().map(|day| day.day.as_str()).collect();
+    // Days without mentions are zeros on the line, not skipped.
+    let days = every_day(figures);
+    let count = |day: &str, source: &str| {
+        figures
+            .volume
+            .iter()
+            .find(|volume| volume.day == day)
+            .and_then(|volume| volume.by_source.get(source).copied())
+            .unwrap_or(0)
+    };
     let sources: BTreeSet<&str> =
         figures.volume.iter().flat_map(|day| day.by_source.keys().map(String::as_str)).collect();
     let top = figures.volume.iter().map(|day| day.total).max().unwrap_or(0).max(1);
@@ -169,7 +188,7 @@ fn volume(root: &Area<'_>, figures: &Stats) -> DrawResult {
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(40)
-        .build_cartesian_2d(0..days.len().max(1), 0..top + top / 10 + 1)?;
+        .build_cartesian_2d(0..days.len().max(2) - 1, 0..top + top / 10 + 1)?;
     chart
         .configure_mesh()
         .x_labels(6)
@@ -177,11 +196,8 @@ fn volume(root: &Area<'_>, figures: &Stats) -> DrawResult {
         .draw()?;
     for (index, source) in sources.iter().enumerate() {
         let color = PALETTE[index % PALETTE.len()];
-        let points = figures
-            .volume
-            .iter()
-            .enumerate()
-            .map(|(day, volume)| (day, volume.by_source.get(*source).copied().unwrap_or(0)));
+        let points: Vec<(usize, i64)> = days.iter().enumerate().map(|(at, day)| (at, count(day, source))).collect();
+        chart.draw_series(points.iter().map(|point| Circle::new(*point, 2, color.filled())))?;
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))?
             .label(*source)
@@ -199,7 +215,7 @@ fn sentiment(root: &Area<'_>, figures: &Stats) -> DrawResult {
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(40)
-        .build_cartesian_2d(0..days.len().max(1), 0.0..1.0)?;
+        .build_cartesian_2d(0..days.len().max(2) - 1, 0.0..1.0)?;
     chart
         .configure_mesh()
         .x_labels(6)
@@ -259,16 +275,12 @@ fn queues(root: &Area<'_>, figures: &Stats, open: &[(String, i64)]) -> DrawResul
         })
         .collect();
     let top = rows.iter().map(|(_, open, breaches)| (*open).max(*breaches)).max().unwrap_or(0).max(1) as f64;
+    // Room under the baseline for each queue's name, centred under its pair of bars.
     let mut chart = ChartBuilder::on(root)
         .margin(12)
-        .x_label_area_size(30)
         .y_label_area_size(40)
-        .build_cartesian_2d(0.0..rows.len().max(1) as f64, 0.0..top * 1.1)?;
-    chart
-        .configure_mesh()
-        .x_labels(rows.len().max(1))
-        .x_label_formatter(&|x| rows.get(x.floor() as usize).map_or(String::new(), |(name, _, _)| name.clone()))
-        .draw()?;
+        .build_cartesian_2d(0.0..rows.len().max(1) as f64, -top * 0.12..top * 1.1)?;
+    chart.configure_mesh().disable_x_mesh().disable_x_axis().draw()?;
     for (offset, color, label, pick) in [
         (0.1, PALETTE[0], "open", (|row: &(String, i64, i64)| row.1) as fn(&(String, i64, i64)) -> i64),
         (0.5, PALETTE[3], "SLA breaches", |row: &(String, i64, i64)| row.2),
@@ -281,6 +293,12 @@ fn queues(root: &Area<'_>, figures: &Stats, open: &[(String, i64)]) -> DrawResul
             .label(label)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
+    let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+    chart.draw_series(
+        rows.iter()
+            .enumerate()
+            .map(|(index, (name, _, _))| Text::new(name.clone(), (index as f64 + 0.5, -top * 0.06), style.clone())),
+    )?;
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK.mix(0.3)).draw()?;
     Ok(())
 }
@@ -303,5 +321,30 @@ mod tests {
             assert!(svg.starts_with("<svg"), "{name}");
         }
         assert!(draw("nope", &empty, &[]).is_err());
+    }
+
+    #[test]
+    fn every_queue_is_named_under_its_bars() {
+        let queue = |name: &str| QueueStats {
+            queue: name.to_owned(),
+            sla_breaches: 1,
+            responded: 0,
+            median_first_response_seconds: None,
+        };
+        let figures = Stats {
+            since: chrono::Utc::now(),
+            volume: Vec::new(),
+            sentiment: Vec::new(),
+            share_of_voice: Vec::new(),
+            queues: vec![queue("service"), queue("sales"), queue("community")],
+        };
+        let open = [("service".to_owned(), 2), ("sales".to_owned(), 3), ("community".to_owned(), 1)];
+        let svg = draw("queues", &figures, &open).unwrap();
+        for name in ["service", "sales", "community"] {
+            assert!(
+                svg.contains(&format!(">\n{name}\n</text>")) || svg.contains(&format!(">{name}</text>")),
+                "{name}: {svg}"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse};
-use hark_app::stats::{self, DaySentiment, QueueStats, Stats};
+use hark_app::stats::{self, DaySentiment, Stats};
 use maud::html;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -305,6 +305,8 @@ fn queues(root: &Area<'_>, figures: &Stats, open: &[(String, i64)]) -> DrawResul
 
 #[cfg(test)]
 mod tests {
+    use hark_app::stats::QueueStats;
+
     use super::*;
 
     #[test]

@@ -1,6 +1,8 @@
 //! Mention search: the query language over the index, each hit shown with its signals and
 //! customer.
 
+use std::collections::HashMap;
+
 use hark_core::MentionId;
 use hark_index::mentions::{MentionIndex, SearchOptions, SortOrder};
 use hark_index::query::{self, Filter, Query};
@@ -13,7 +15,7 @@ use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context, ErrorKind};
 use crate::progress::{NoProgress, Progress, Unit};
-use crate::views::{MentionView, customer_links};
+use crate::views::{MentionView, mention_views};
 
 /// Results per search at most.
 pub const MAX_LIMIT: usize = 10_000;
@@ -95,26 +97,25 @@ pub async fn search_with_progress(
         Sort::Relevance => SortOrder::Relevance,
         Sort::Newest => SortOrder::Newest,
     });
-    let results = index
-        .search(&parsed, &SearchOptions { limit: request.limit, collapse: request.collapse, order })
+    // Searching is CPU work: off the async runtime, so one search never stalls other requests.
+    let options = SearchOptions { limit: request.limit, collapse: request.collapse, order };
+    let results = tokio::task::spawn_blocking(move || index.search(&parsed, &options))
+        .await
+        .internal("searching the mention index")?
         .internal("searching the mention index")?;
     let ids: Vec<MentionId> = results.hits.iter().map(|hit| hit.id.clone()).collect();
-    let mut customers = customer_links(store, &ids).await?;
+    let mut views: HashMap<String, MentionView> =
+        mention_views(store, &ids).await?.into_iter().map(|view| (view.id.clone(), view)).collect();
     let mut hits = Vec::with_capacity(results.hits.len());
     for hit in &results.hits {
-        let Some(mention) = store.mention(&hit.id).await.internal("reading a mention")? else {
+        let Some(mention) = views.remove(hit.id.as_str()) else {
             return Err(AppError::new(
                 ErrorKind::Internal,
                 "index_out_of_date",
                 format!("the index holds mention {} that the store does not: run `hark reindex`", hit.id.as_str()),
             ));
         };
-        let customer = customers.remove(&hit.id);
-        hits.push(SearchHit {
-            mention: MentionView::new(&mention, customer),
-            score: hit.score,
-            cluster_size: hit.cluster_size,
-        });
+        hits.push(SearchHit { mention, score: hit.score, cluster_size: hit.cluster_size });
     }
     let order = match results.order {
         SortOrder::Relevance => Sort::Relevance,

@@ -91,6 +91,8 @@ pub struct ListItems {
     pub assignee: Option<String>,
     /// A source kind (reddit, hackernews, ...).
     pub source: Option<String>,
+    /// complaint or intent (flagged at the routing threshold), or negative (sentiment).
+    pub signal: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -149,6 +151,21 @@ pub struct Transition {
     pub reason: Option<String>,
     /// The item's `version` as the caller saw it; a newer one means someone else changed it.
     pub version: Option<i64>,
+}
+
+/// `complaint` and `intent` mean flagged at the thresholds routing uses; `negative` the
+/// sentiment label.
+fn signal_filter(app: &App, raw: &str) -> AppResult<hark_store::SignalFilter> {
+    let thresholds = app.config().routing_config().thresholds(hark_classifier::classifier::head_thresholds());
+    match raw.trim().to_lowercase().as_str() {
+        "complaint" => Ok(hark_store::SignalFilter::Complaint(thresholds.complaint)),
+        "intent" => Ok(hark_store::SignalFilter::Intent(thresholds.intent)),
+        "negative" => Ok(hark_store::SignalFilter::Negative),
+        _ => Err(AppError::invalid(
+            "invalid_signal",
+            format!("unknown signal {raw:?}: expected complaint, intent or negative"),
+        )),
+    }
 }
 
 pub fn parse_queue(raw: &str) -> AppResult<Queue> {
@@ -253,6 +270,7 @@ pub async fn list(app: &App, caller: &Caller, request: &ListItems) -> AppResult<
     if offset < 0 {
         return Err(AppError::invalid("invalid_offset", "offset must not be negative"));
     }
+    let signal = request.signal.as_deref().map(|raw| signal_filter(app, raw)).transpose()?;
     let queues = match queue {
         Some(queue) => {
             caller.require(Permission::Queue(queue))?;
@@ -269,6 +287,7 @@ pub async fn list(app: &App, caller: &Caller, request: &ListItems) -> AppResult<
             state,
             assignee: request.assignee.clone(),
             source_kind: request.source.as_ref().map(|source| source.trim().to_lowercase()),
+            signal,
             limit,
             offset,
         };

@@ -293,6 +293,9 @@ pub enum QueueCommand {
         /// Only mentions from this source kind
         #[arg(long)]
         source: Option<String>,
+        /// Only items flagged complaint or intent (at the routing thresholds), or negative
+        #[arg(long)]
+        signal: Option<String>,
         /// Items to show (1 to 500)
         #[arg(long, default_value_t = 50)]
         limit: i64,

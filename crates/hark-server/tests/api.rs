@@ -216,6 +216,13 @@ async fn each_post_lands_in_its_queue_with_its_customer() {
     let community: Vec<&str> =
         community.as_array().unwrap().iter().map(|item| item["external_id"].as_str().unwrap()).collect();
     assert_eq!(community, ["t3_b"]);
+    // Filters by signal: the flags routing used, or the sentiment.
+    let (_, negative) = fixture.get(Role::Admin, "/api/v1/queues/service/items?signal=negative").await;
+    assert_eq!(negative.as_array().unwrap().len(), 1);
+    let (_, complaints) = fixture.get(Role::Admin, "/api/v1/queues/sales/items?signal=complaint").await;
+    assert_eq!(complaints.as_array().unwrap().len(), 0, "{complaints}");
+    let (_, intent) = fixture.get(Role::Admin, "/api/v1/queues/sales/items?signal=intent").await;
+    assert_eq!(intent.as_array().unwrap().len(), 2);
     // The chatter post is in no queue.
     let (_, counts) = fixture.get(Role::Admin, "/api/v1/queues").await;
     let total: i64 = counts["queues"].as_object().unwrap().values().map(|states| states["new"].as_i64().unwrap()).sum();
@@ -465,6 +472,13 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
             "invalid_state",
         ),
         (Method::GET, "/api/v1/queues/service/items?limit=-1".into(), None, StatusCode::BAD_REQUEST, "invalid_limit"),
+        (
+            Method::GET,
+            "/api/v1/queues/service/items?signal=1%20OR%201".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_signal",
+        ),
         (
             Method::GET,
             "/api/v1/queues/service/items?limit=abc".into(),

@@ -49,7 +49,7 @@ pub use crate::matches::{
 pub use crate::mentions::{SaveOutcome, SequencedMention};
 pub use crate::outbox::Delivery;
 pub use crate::queue::{
-    HistoryAction, HistoryEntry, Note, QueueCount, QueueError, QueueFilter, RouteOutcome, RouteWrite,
+    HistoryAction, HistoryEntry, Note, QueueCount, QueueError, QueueFilter, RouteOutcome, RouteWrite, SignalFilter,
     TransitionRequest, UNDO_REASON, UndoError, UndoRequest,
 };
 pub use crate::runs::{CoverageGap, SourceRunSummary};

@@ -101,19 +101,32 @@ pub struct TransitionRequest<'a> {
 
 /// Which items to list. `limit` and `offset` page through them in priority order (highest
 /// first), then due date (soonest first, undated last), then id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueFilter {
     pub queue: Option<Queue>,
     pub state: Option<QueueState>,
     pub assignee: Option<String>,
     pub source_kind: Option<String>,
+    /// Only items whose mention's signal reaches a probability.
+    pub signal: Option<SignalFilter>,
     pub limit: i64,
     pub offset: i64,
 }
 
+/// A signal an item's mention must show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SignalFilter {
+    /// Complaint probability at least this.
+    Complaint(f32),
+    /// Buying-intent probability at least this.
+    Intent(f32),
+    /// Negative sentiment (the most probable label).
+    Negative,
+}
+
 impl Default for QueueFilter {
     fn default() -> Self {
-        Self { queue: None, state: None, assignee: None, source_kind: None, limit: 100, offset: 0 }
+        Self { queue: None, state: None, assignee: None, source_kind: None, signal: None, limit: 100, offset: 0 }
     }
 }
 
@@ -494,6 +507,18 @@ impl Store {
         if filter.source_kind.is_some() {
             conditions.push("EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND m.source_kind = ?)");
         }
+        match filter.signal {
+            Some(SignalFilter::Complaint(_)) => conditions.push(
+                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.complaint') >= ?)",
+            ),
+            Some(SignalFilter::Intent(_)) => conditions.push(
+                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.intent') >= ?)",
+            ),
+            Some(SignalFilter::Negative) => conditions.push(
+                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.sentiment') = 'negative')",
+            ),
+            None => {}
+        }
         let where_clause =
             if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         // Only fixed conditions with `?` placeholders are spliced in; every value is bound.
@@ -513,6 +538,9 @@ impl Store {
         }
         if let Some(kind) = &filter.source_kind {
             query = query.bind(kind);
+        }
+        if let Some(SignalFilter::Complaint(at_least) | SignalFilter::Intent(at_least)) = filter.signal {
+            query = query.bind(f64::from(at_least));
         }
         let rows = query
             .bind(filter.limit)

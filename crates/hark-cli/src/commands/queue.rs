@@ -12,8 +12,8 @@ use crate::output::{print_json, print_table};
 pub async fn run(app: &App, json: bool, command: QueueCommand) -> anyhow::Result<ExitCode> {
     let caller = Caller::local();
     match command {
-        QueueCommand::List { queue, state, assignee, source, limit } => {
-            let request = ListItems { queue, state, assignee, source, limit: Some(limit), offset: None };
+        QueueCommand::List { queue, state, assignee, source, signal, limit } => {
+            let request = ListItems { queue, state, assignee, source, signal, limit: Some(limit), offset: None };
             let items = queue::list(app, &caller, &request).await?;
             if json {
                 print_json(&items)?;

@@ -31,6 +31,8 @@ pub struct ItemFilters {
     pub assignee: Option<String>,
     /// a source kind (reddit, hackernews, ...)
     pub source: Option<String>,
+    /// complaint or intent (flagged at the routing thresholds), or negative
+    pub signal: Option<String>,
     /// 1 to 500 (default 100)
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -51,6 +53,7 @@ pub async fn items(
         state: filters.state,
         assignee: filters.assignee,
         source: filters.source,
+        signal: filters.signal,
         limit: filters.limit,
         offset: filters.offset,
     };

@@ -18,6 +18,7 @@ pub struct Filters {
     state: Option<String>,
     assignee: Option<String>,
     source: Option<String>,
+    signal: Option<String>,
     page: Option<i64>,
 }
 
@@ -42,6 +43,7 @@ pub async fn page(
         state: state_filter.clone(),
         assignee: nonempty(filters.assignee.clone()),
         source: nonempty(filters.source.clone()),
+        signal: nonempty(filters.signal.clone()),
         limit: Some(PAGE_SIZE),
         offset: Some(page * PAGE_SIZE),
     };
@@ -108,7 +110,12 @@ pub async fn page(
 
 fn page_link(queue: &str, filters: &Filters, page: i64) -> String {
     let mut query = vec![format!("page={page}")];
-    for (name, value) in [("state", &filters.state), ("assignee", &filters.assignee), ("source", &filters.source)] {
+    for (name, value) in [
+        ("state", &filters.state),
+        ("assignee", &filters.assignee),
+        ("source", &filters.source),
+        ("signal", &filters.signal),
+    ] {
         if let Some(value) = value.as_deref().filter(|value| !value.is_empty()) {
             query.push(format!("{name}={}", crate::web::session::url_encode(value)));
         }
@@ -129,6 +136,12 @@ fn filter_form(queue: &str, filters: &Filters, state: Option<&str>) -> Markup {
             input #filter-assignee type="text" name="assignee" value=(filters.assignee.clone().unwrap_or_default());
             label for="filter-source" { "Source" }
             input #filter-source type="text" name="source" placeholder="reddit, hackernews…" value=(filters.source.clone().unwrap_or_default());
+            label for="filter-signal" { "Signal" }
+            select #filter-signal name="signal" {
+                @for (value, label) in [("", "any"), ("complaint", "complaint"), ("intent", "buying intent"), ("negative", "negative")] {
+                    option value=(value) selected[filters.signal.as_deref().unwrap_or("") == value] { (label) }
+                }
+            }
             button type="submit" { "Filter" }
         }
     }

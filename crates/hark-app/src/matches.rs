@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use hark_core::{MatchState, MentionId};
-use hark_pipeline::matching::HumanDecision;
 use hark_pipeline::matching::eval::{self, EvalConfig};
+use hark_pipeline::matching::{HumanDecision, evidence};
 use hark_store::DecisionError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,6 +45,11 @@ pub struct MatchView {
     pub confidence: f32,
     /// Which fields agreed, e.g. `{"handle": "spez"}`.
     pub evidence: BTreeMap<String, String>,
+    /// Why this customer, in words, e.g. "the display name “Jane Doe” is the customer's name".
+    pub evidence_for: Vec<String>,
+    /// What speaks against it, in words (a competitor named, another employer, a name that
+    /// does not fit); any of these keeps a match from being automatic.
+    pub evidence_against: Vec<String>,
     /// auto, proposed, confirmed or rejected.
     pub state: &'static str,
     /// The source kind of the mention.
@@ -115,6 +120,7 @@ pub async fn list(app: &App, caller: &Caller, request: &MatchListRequest) -> App
         .into_iter()
         .map(|listing| {
             let matched = listing.matched;
+            let (evidence_for, evidence_against) = evidence::reasons(&matched.evidence);
             MatchView {
                 mention_id: matched.mention_id.as_str().to_owned(),
                 customer: MatchCustomer {
@@ -124,7 +130,9 @@ pub async fn list(app: &App, caller: &Caller, request: &MatchListRequest) -> App
                 },
                 method: matched.method.as_str(),
                 confidence: matched.confidence,
-                evidence: matched.evidence,
+                evidence: evidence::fields(&matched.evidence),
+                evidence_for,
+                evidence_against,
                 state: matched.state.as_str(),
                 source: listing.source_kind,
                 author: AuthorView { handle: listing.author_handle, name: listing.author_name },

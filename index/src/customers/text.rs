@@ -65,6 +65,39 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// [`tokens`] with one analyzer kept for many calls (word by word over long texts).
+pub struct Folder(TextAnalyzer);
+
+impl Default for Folder {
+    fn default() -> Self {
+        Self(analyzer())
+    }
+}
+
+impl std::fmt::Debug for Folder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Folder")
+    }
+}
+
+impl Folder {
+    /// Lower-case, accent-free word tokens of `text`, as [`tokens`] gives them.
+    pub fn tokens(&mut self, text: &str) -> Vec<String> {
+        let mut stream = self.0.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+}
+
+/// Whether a (lower-case) token is a legal form or filler of company names (`inc`, `and`,
+/// `the`...), which [`phrase_tokens`] drops.
+pub fn is_company_noise(token: &str) -> bool {
+    COMPANY_NOISE.contains(&token)
+}
+
 /// The tokens of a person's name without honorifics; `O'Brien` becomes `obrien`.
 pub fn name_tokens(name: &str) -> Vec<String> {
     // Apostrophes and dots inside a name belong to the word (O'Brien, St.John).

@@ -20,12 +20,26 @@
 //!   email written in a post (4%), a real name and only the products they use (3%: a
 //!   proposal at best), and nothing at all (5%: pseudonymous);
 //! - non-customer authors who resemble customers: same or look-alike full name (12%, a few
-//!   naming that customer's company, most its products), employees of the shared-domain
-//!   company (10%) and of other customer companies (8%), webmail users (15%), first names
-//!   only (10%), others (45%); and posts that write a customer's email address without
-//!   being theirs ("cc jane@...").
+//!   naming that customer's company as a former employer or a vendor they evaluated, most
+//!   its products), employees of the shared-domain company (10%) and of other customer
+//!   companies (8%), webmail users (15%), first names only (10%), others (45%); and posts
+//!   that write a customer's email address without being theirs ("cc jane@...");
+//! - then the text cases ([`TEXT_CUSTOMER_CASES`], [`TEXT_OTHER_CASES`]: one mention more
+//!   for every five above, half by customers, from a random stream of their own so that the
+//!   cases above stay as they were for every seed), where what tells who the author is, or
+//!   who they are not, is in the words: customers who give their company's domain
+//!   ("posting for our team at northwind.io", 14%), their address in the first person with
+//!   a first name only (12%) or no name (10%), their company written another way (legal
+//!   forms, capitals, hyphens, run together, split, short: 18%), a signature (14%), their
+//!   handle on another network (12%), their company beside a rival's (10%), their name
+//!   written another way (no accents, capitals, last name first: 10%); and namesakes of
+//!   customers who work elsewhere ("I'm at Hooli; Northwind is our biggest competitor",
+//!   24%), used to work at the customer's company (14%), name it as a rival (14%), a vendor
+//!   (12%) or a client (10%), or have an address at another organisation (14%), and posts
+//!   that give a customer's address as someone else's (12%).
 //!
-//! Everything is deterministic for a seed: the same set, the same figures.
+//! Everything is deterministic for a seed: the same set, the same figures. The report gives
+//! the figures overall and per case type ([`EvalReport::by_case`], [`EvalReport::case_table`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -242,6 +256,15 @@ struct Persona {
     /// Someone else's address, written into one post.
     other_email_in_post: Option<String>,
     products: Vec<String>,
+    /// The company is named as someone else's (a former employer, a vendor), not theirs.
+    company_not_theirs: bool,
+    /// Sentences written into the first post.
+    first_lines: Vec<String>,
+    /// Sentences written into later posts, one at a time, each post with `lines_rate`.
+    later_lines: Vec<String>,
+    lines_rate: f64,
+    /// Closes the first post, and later ones with `lines_rate`.
+    signature: Option<String>,
 }
 
 impl Writer<'_> {
@@ -283,11 +306,22 @@ impl Writer<'_> {
         };
         if let Some(company) = &persona.company {
             if index == 0 || rng.chance(persona.company_rate) {
-                let phrase = match rng.below(4) {
-                    0 => format!(" We use it at {company} across three teams."),
-                    1 => format!(" (Speaking for the ops team at {company}.)"),
-                    2 => format!(" At {company} we rolled it out last month."),
-                    _ => format!(" Our {company} setup has about 40 seats."),
+                let which = rng.below(4);
+                let phrase = if persona.company_not_theirs {
+                    // "We evaluated Globex's setup", "I used to work at Globex".
+                    match which {
+                        0 => format!(" We evaluated {company}'s setup before choosing Acme."),
+                        1 => format!(" I used to work at {company}, they ran Acme too."),
+                        2 => format!(" Back when I was at {company} we used it across three teams."),
+                        _ => format!(" {company} was on our vendor shortlist last year."),
+                    }
+                } else {
+                    match which {
+                        0 => format!(" We use it at {company} across three teams."),
+                        1 => format!(" (Speaking for the ops team at {company}.)"),
+                        2 => format!(" At {company} we rolled it out last month."),
+                        _ => format!(" Our {company} setup has about 40 seats."),
+                    }
                 };
                 text.push_str(&phrase);
             }
@@ -300,6 +334,22 @@ impl Writer<'_> {
         if index == 1 || (index == 0 && persona.other_email_in_post.is_some() && persona.email_in_post.is_none()) {
             if let Some(email) = &persona.other_email_in_post {
                 text.push_str(&format!(" cc {email}, who owns our rollout."));
+            }
+        }
+        // The text cases draw only when they have lines, so the cases above stay as they were.
+        if index == 0 {
+            for line in &persona.first_lines {
+                text.push(' ');
+                text.push_str(line);
+            }
+        } else if !persona.later_lines.is_empty() && rng.chance(persona.lines_rate) {
+            text.push(' ');
+            let line = rng.pick(&persona.later_lines).clone();
+            text.push_str(&line);
+        }
+        if let Some(signature) = &persona.signature {
+            if index == 0 || rng.chance(persona.lines_rate) {
+                text.push_str(signature);
             }
         }
         text
@@ -586,6 +636,7 @@ pub fn generate(config: EvalConfig) -> LabelledSet {
                 persona.products = model.products.clone();
                 persona.company = if writer.rng.chance(0.06) {
                     // "We evaluated Globex's setup", "I used to work at Globex".
+                    persona.company_not_theirs = true;
                     Some(model_company.name.clone())
                 } else if writer.rng.chance(0.4) {
                     Some(companies[writer.rng.below(companies.len())].name.clone())
@@ -655,9 +706,443 @@ pub fn generate(config: EvalConfig) -> LabelledSet {
             cases.insert(id, category);
         }
     }
-    composition.other_mentions = writer.mentions.len() - composition.customer_mentions;
+
+    // The text cases, after all the others and from their own random stream, so that every
+    // seed still gives the cases above as they were.
+    let Writer { mentions, handles, handle_counter, .. } = writer;
+    let mut text_rng = Rng::new(config.seed ^ TEXT_CASES_STREAM);
+    let mut writer = Writer { rng: &mut text_rng, mentions, base: now, handles, handle_counter };
+    let mut text_cases = TextCases {
+        customers: &mut customers,
+        companies: &companies,
+        customer_company: &customer_company,
+        truth: &mut truth,
+        cases: &mut cases,
+        composition: &mut composition,
+    };
+    text_cases.generate(&mut writer, &order[cursor..], config.mentions / TEXT_CASES_DIVISOR);
+    composition.customer_mentions = truth.len();
+    composition.other_mentions = writer.mentions.len() - truth.len();
     let mentions = writer.mentions;
     LabelledSet { customers, mentions, truth, unidentifiable, cases, composition }
+}
+
+/// Seeds the text cases' random stream (with the set's seed).
+const TEXT_CASES_STREAM: u64 = 0x7E47_CA5E_5EED_0002;
+
+/// The text cases add one mention for every this many of the others.
+const TEXT_CASES_DIVISOR: usize = 5;
+
+/// Organisations outside the CRM that namesakes work at.
+const OUTSIDE: &[(&str, &str)] = &[
+    ("Vandelay Industries", "vandelay.com"),
+    ("Hooli", "hooli.xyz"),
+    ("Pied Piper", "piedpiper.com"),
+    ("Dunder Mifflin", "dundermifflin.com"),
+    ("Stark Industries", "starkindustries.com"),
+    ("Wayne Enterprises", "wayne-enterprises.com"),
+    ("Cyberdyne Systems", "cyberdyne.io"),
+    ("Soylent Corp", "soylent.co"),
+    ("Wonka Industries", "wonka.com"),
+    ("Tyrell Corporation", "tyrell.com"),
+    ("Oscorp", "oscorp.com"),
+    ("Massive Dynamic", "massivedynamic.com"),
+    ("Aperture Science", "aperture.io"),
+    ("Gekko & Co", "gekko.co"),
+    ("Sterling Cooper", "sterlingcooper.com"),
+];
+
+/// Posting customers of the text cases, by how the text identifies them, with their shares.
+const TEXT_CUSTOMER_CASES: &[(&str, f64)] = &[
+    ("domain_in_post", 0.14),
+    ("email_in_post_first_name", 0.12),
+    ("email_in_post_no_name", 0.10),
+    ("company_variant", 0.18),
+    ("signature", 0.14),
+    ("handle_elsewhere", 0.12),
+    ("names_rival", 0.10),
+    ("name_variant", 0.10),
+];
+
+/// Authors of the text cases who are not customers, with their shares: namesakes of a
+/// customer who say they are not at the customer's company, and posts that give a
+/// customer's address as someone else's.
+const TEXT_OTHER_CASES: &[(&str, f64)] = &[
+    ("works_elsewhere", 0.24),
+    ("former_employee", 0.14),
+    ("rival_mention", 0.14),
+    ("vendor_mention", 0.12),
+    ("client_mention", 0.10),
+    ("other_domain_namesake", 0.14),
+    ("third_party_email", 0.12),
+];
+
+/// The text-case categories whose authors say, one way or another, that they are not at
+/// the customer's company: automatic matches there must be none.
+pub const WORKS_ELSEWHERE_CASES: &[&str] = &[
+    "works_elsewhere",
+    "former_employee",
+    "rival_mention",
+    "vendor_mention",
+    "client_mention",
+    "other_domain_namesake",
+];
+
+fn pick_case(rng: &mut Rng, cases: &[(&'static str, f64)]) -> &'static str {
+    let mut roll = rng.unit();
+    for (case, share) in cases {
+        if roll < *share {
+            return case;
+        }
+        roll -= share;
+    }
+    cases[cases.len() - 1].0
+}
+
+/// Cases where what identifies the author, or tells against a customer, is in the text:
+///
+/// - customers (half the mentions) who give their company's domain as their team's
+///   ("posting for our team at northwind.io"), their address in the first person with only
+///   a first name or no display name, their company written another way (`Northwind
+///   Logistics Inc.`, `NORTHWIND LOGISTICS`, `North Wind Logistics`, `northwind-logistics`,
+///   `Northwind`), a signature (`— Jane Doe, Northwind Logistics`), their handle on another
+///   network ("I'm @jane on Twitter", a profile link), their own company beside a rival's,
+///   and their name written another way (without accents, in capitals, `Doe, Jane`);
+/// - namesakes of customers (the same full name) who work elsewhere ("I'm at Hooli;
+///   Northwind is our biggest competitor"), used to work at the customer's company, name it
+///   as a rival, a vendor or a client, or have an address at another company; and posts
+///   that give a customer's address as someone else's ("cc jane@...").
+struct TextCases<'a> {
+    customers: &'a mut Vec<Customer>,
+    companies: &'a [Company],
+    customer_company: &'a [usize],
+    truth: &'a mut HashMap<MentionId, CustomerId>,
+    cases: &'a mut HashMap<MentionId, &'static str>,
+    composition: &'a mut Composition,
+}
+
+impl TextCases<'_> {
+    fn generate(&mut self, writer: &mut Writer<'_>, unused: &[usize], budget: usize) {
+        let start = writer.mentions.len();
+        let customer_end = start + budget / 2;
+        let mut unused = unused.iter();
+        while writer.mentions.len() < customer_end {
+            let Some(&index) = unused.next() else { break };
+            let category = pick_case(writer.rng, TEXT_CUSTOMER_CASES);
+            let (category, persona) = self.customer_persona(writer, index, category);
+            *self.composition.customer_authors.entry(category).or_default() += 1;
+            let count = posts_count(writer.rng).min(customer_end - writer.mentions.len()).max(1);
+            for id in writer.write(&persona, count) {
+                self.cases.insert(id.clone(), category);
+                self.truth.insert(id, self.customers[index].id.clone());
+            }
+        }
+        let end = start + budget;
+        while writer.mentions.len() < end {
+            let category = pick_case(writer.rng, TEXT_OTHER_CASES);
+            let persona = self.other_persona(writer, category);
+            *self.composition.other_authors.entry(category).or_default() += 1;
+            let count = posts_count(writer.rng).min(end - writer.mentions.len()).max(1);
+            for id in writer.write(&persona, count) {
+                self.cases.insert(id, category);
+            }
+        }
+    }
+
+    /// The domain the CRM knows for a customer's company, if it knows one.
+    fn known_domain(&self, index: usize) -> Option<String> {
+        let domain = &self.companies[self.customer_company[index]].domain;
+        let customer = &self.customers[index];
+        let known =
+            customer.domains.contains(domain) || customer.emails.iter().any(|e| e.ends_with(&format!("@{domain}")));
+        known.then(|| domain.clone())
+    }
+
+    fn customer_persona(
+        &mut self,
+        writer: &mut Writer<'_>,
+        index: usize,
+        category: &'static str,
+    ) -> (&'static str, Persona) {
+        let kind = pick_source(writer.rng);
+        let handle = writer.handle(kind);
+        let customer = &self.customers[index];
+        let company = &self.companies[self.customer_company[index]];
+        let real_name = customer.name.clone();
+        let first_name = real_name.split(' ').next().unwrap_or(&real_name).to_owned();
+        let email = customer.emails.first().cloned();
+        let domain = self.known_domain(index);
+        let mut category = category;
+        if category.starts_with("email_in_post") && email.is_none() || category == "domain_in_post" && domain.is_none()
+        {
+            category = "company_variant";
+        }
+        let mut persona = Persona {
+            kind,
+            handle: Some(handle),
+            products: customer.products.clone(),
+            company_rate: 0.3,
+            lines_rate: 0.3,
+            ..Persona::default()
+        };
+        let rng = &mut *writer.rng;
+        match category {
+            "domain_in_post" => {
+                let domain = domain.unwrap_or_default();
+                persona.display = Some(real_name);
+                persona.first_lines = vec![match rng.below(4) {
+                    0 => format!("Posting for our team at {domain}."),
+                    1 => format!("I'm with {domain}, happy to share our setup."),
+                    2 => format!("Our team at {domain} moved to Acme last quarter."),
+                    _ => format!("We run it at {domain} for the whole sales floor."),
+                }];
+            }
+            "email_in_post_first_name" | "email_in_post_no_name" => {
+                let email = email.unwrap_or_default();
+                persona.display = (category == "email_in_post_first_name").then_some(first_name);
+                persona.first_lines = vec![match rng.below(4) {
+                    0 => format!("Happy to compare notes, reach me at {email}."),
+                    1 => format!("My email is {email} if you want the details."),
+                    2 => format!("Drop me a line at {email}."),
+                    _ => format!("You can write to me at {email}."),
+                }];
+            }
+            "company_variant" => {
+                persona.display = Some(real_name);
+                persona.company = Some(company_variant(rng, &company.name));
+            }
+            "signature" => {
+                persona.display = match rng.below(5) {
+                    0..=2 => None,
+                    _ => Some(first_name),
+                };
+                let written = company_variant(rng, &company.name);
+                persona.signature = Some(match rng.below(4) {
+                    0 => format!("\n\n— {real_name}, {written}"),
+                    1 => format!("\n-- {real_name} | {}", company.name),
+                    2 => format!("\n\nCheers,\n{real_name}\n{}", company.name),
+                    _ => match &domain {
+                        Some(domain) => format!(" — {real_name}, {domain}"),
+                        None => format!(" — {real_name}, {}", company.name),
+                    },
+                });
+            }
+            "handle_elsewhere" => {
+                let other_kind = *rng.pick(&["twitter", "bluesky", "mastodon"]);
+                let elsewhere = writer.handle(other_kind);
+                self.customers[index].handles.insert(other_kind.to_owned(), elsewhere.clone());
+                let rng = &mut *writer.rng;
+                persona.display = match rng.below(3) {
+                    0 => None,
+                    1 => Some(first_name),
+                    _ => Some(real_name),
+                };
+                let network = match other_kind {
+                    "twitter" => "Twitter",
+                    "bluesky" => "Bluesky",
+                    _ => "Mastodon",
+                };
+                if rng.chance(0.4) {
+                    persona.profile_url = Some(match other_kind {
+                        "twitter" => format!("https://twitter.com/{elsewhere}"),
+                        "bluesky" => format!("https://bsky.app/profile/{elsewhere}"),
+                        _ => {
+                            let (user, host) = elsewhere.split_once('@').unwrap_or((&elsewhere, "mastodon.social"));
+                            format!("https://{host}/@{user}")
+                        }
+                    });
+                } else {
+                    persona.first_lines = vec![match rng.below(3) {
+                        0 => format!("(I'm @{elsewhere} on {network}.)"),
+                        1 => format!("Find me on {network}: @{elsewhere}"),
+                        _ => format!("More from me on {network} as @{elsewhere}."),
+                    }];
+                }
+            }
+            "names_rival" => {
+                persona.display = Some(real_name);
+                persona.company = Some(company.name.clone());
+                let own = self.customer_company[index];
+                let mut other = rng.below(self.companies.len());
+                if other == own {
+                    other = (other + 1) % self.companies.len();
+                }
+                let rival = &self.companies[other].name;
+                persona.later_lines = vec![match rng.below(4) {
+                    0 => format!("{rival} is our biggest competitor and they just moved to Acme too."),
+                    1 => format!("We evaluated {rival} as a vendor but stayed in-house."),
+                    2 => format!("I used to work at {rival}, the setup there was a mess."),
+                    _ => format!("We keep losing deals to {rival}."),
+                }];
+                persona.first_lines = persona.later_lines.clone();
+            }
+            _ => {
+                // name_variant: the name written without accents, in capitals, or last name first.
+                let folded = hark_index::customers::text::tokens(&real_name);
+                let capitalised: Vec<String> = folded
+                    .iter()
+                    .map(|word| {
+                        let mut chars = word.chars();
+                        chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+                    })
+                    .collect();
+                persona.display = Some(match rng.below(3) {
+                    0 => capitalised.join(" "),
+                    1 => real_name.to_uppercase(),
+                    _ => match real_name.rsplit_once(' ') {
+                        Some((first, last)) => format!("{last}, {first}"),
+                        None => real_name.clone(),
+                    },
+                });
+                persona.company = Some(company.name.clone());
+            }
+        }
+        (category, persona)
+    }
+
+    fn other_persona(&mut self, writer: &mut Writer<'_>, category: &'static str) -> Persona {
+        let kind = pick_source(writer.rng);
+        let handle = writer.handle(kind);
+        let rng = &mut *writer.rng;
+        let model_index = rng.below(self.customers.len());
+        let model = &self.customers[model_index];
+        let model_company = self.customer_company[model_index];
+        let theirs = self.companies[model_company].name.clone();
+        let mut persona = Persona {
+            kind,
+            handle: Some(handle),
+            display: Some(model.name.clone()),
+            products: model.products.clone(),
+            company_rate: 0.3,
+            lines_rate: 0.3,
+            ..Persona::default()
+        };
+        // Where the namesake works: outside the CRM, or at another customer company where
+        // no customer has their name.
+        let (elsewhere, elsewhere_domain) = {
+            let candidate = rng.below(self.companies.len());
+            let taken = (0..self.customers.len())
+                .any(|c| self.customer_company[c] == candidate && self.customers[c].name == model.name);
+            if rng.chance(0.3) && candidate != model_company && !taken {
+                (self.companies[candidate].name.clone(), self.companies[candidate].domain.clone())
+            } else {
+                let (name, domain) = rng.pick(OUTSIDE);
+                ((*name).to_owned(), (*domain).to_owned())
+            }
+        };
+        let neutral = vec![
+            format!("{theirs} rolled out Acme last month, curious how it went."),
+            format!("{theirs} still runs on Acme as far as I know."),
+            format!("Saw {theirs} at the Acme conference."),
+        ];
+        match category {
+            "works_elsewhere" => {
+                persona.first_lines = vec![match rng.below(5) {
+                    0 => format!("I'm at {elsewhere}; {theirs} is our biggest competitor."),
+                    1 => format!("I work at {elsewhere}, and we compete with {theirs} every day."),
+                    2 => format!("Posting for our team at {elsewhere_domain}. {theirs} uses Acme too."),
+                    3 => format!("Disclosure: I work for {elsewhere}. {theirs} is a rival of ours."),
+                    _ => format!("Here at {elsewhere} we benchmarked against {theirs}."),
+                }];
+                if rng.chance(0.5) {
+                    persona.company = Some(elsewhere);
+                }
+                persona.later_lines = neutral;
+            }
+            "former_employee" => {
+                persona.first_lines = vec![match rng.below(4) {
+                    0 => format!("I used to work at {theirs}, now I'm at {elsewhere}."),
+                    1 => format!("Back when I was at {theirs} we ran Acme too."),
+                    2 => format!("Ex-{theirs} here, still a fan of the product."),
+                    _ => format!("I left {theirs} last year but still use Acme."),
+                }];
+                persona.later_lines = neutral;
+            }
+            "rival_mention" => {
+                persona.first_lines = vec![match rng.below(4) {
+                    0 => format!("{theirs} is our biggest competitor, and they use Acme too."),
+                    1 => format!("We keep losing deals to {theirs}."),
+                    2 => format!("Our main rival, {theirs}, just moved to Acme."),
+                    _ => format!("We compete with {theirs} in the same market."),
+                }];
+                if rng.chance(0.5) {
+                    persona.company = Some(elsewhere);
+                }
+                persona.later_lines = neutral;
+            }
+            "vendor_mention" => {
+                persona.first_lines = vec![match rng.below(5) {
+                    0 => format!("We evaluated {theirs} as a vendor last year."),
+                    1 => format!("We buy our hardware from {theirs}."),
+                    2 => format!("{theirs} pitched us their platform last week."),
+                    3 => format!("We switched from {theirs} to an in-house tool."),
+                    _ => format!("We trialled {theirs}'s service before settling."),
+                }];
+                persona.later_lines = neutral;
+            }
+            "client_mention" => {
+                persona.first_lines = vec![match rng.below(5) {
+                    0 => format!("{theirs} is a client of ours."),
+                    1 => format!("We consult for {theirs} on their Acme rollout."),
+                    2 => format!("We work with {theirs} on their CRM migration."),
+                    3 => format!("My friend at {theirs} swears by Acme."),
+                    _ => format!("Their team at {theirs} was great to work with."),
+                }];
+                persona.later_lines = neutral;
+            }
+            "other_domain_namesake" => {
+                let tokens = hark_index::customers::text::name_tokens(&model.name);
+                let local = tokens.join(".");
+                if rng.chance(0.7) {
+                    persona.email = Some(format!("{local}@{elsewhere_domain}"));
+                } else {
+                    persona.first_lines = vec![format!("Reach me at {local}@{elsewhere_domain}.")];
+                }
+                persona.later_lines = neutral.clone();
+                persona.first_lines.push(neutral[0].clone());
+            }
+            _ => {
+                // third_party_email: someone else's address, and no name of one's own.
+                persona.display = None;
+                let first = model.name.split(' ').next().unwrap_or("them").to_owned();
+                if let Some(email) = model.emails.first() {
+                    persona.first_lines = vec![match rng.below(3) {
+                        0 => format!("For pricing questions contact {email}."),
+                        1 => format!("Ask {first} at {email}, she runs our rollout."),
+                        _ => format!("cc {email}, who owns the account."),
+                    }];
+                }
+            }
+        }
+        persona
+    }
+}
+
+/// A company name written another way: with a legal form, in capitals or lower case,
+/// hyphenated, run together, split, or by its first word.
+fn company_variant(rng: &mut Rng, name: &str) -> String {
+    let (first, rest) = name.split_once(' ').unwrap_or((name, ""));
+    let rest_spaced = if rest.is_empty() { String::new() } else { format!(" {rest}") };
+    match rng.below(9) {
+        0 => format!("{name} Inc."),
+        1 => format!("{name}, LLC"),
+        2 => format!("{name} GmbH"),
+        3 => name.to_uppercase(),
+        4 => name.replace(' ', "-"),
+        5 => name.replace(' ', ""),
+        6 => match COMPANY_PREFIX.iter().find(|p| first.starts_with(**p) && first.len() > p.len()) {
+            Some(prefix) => {
+                let tail = &first[prefix.len()..];
+                let mut chars = tail.chars();
+                let tail =
+                    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default();
+                format!("{prefix} {tail}{rest_spaced}")
+            }
+            None => format!("{name} Ltd."),
+        },
+        7 if !rest.is_empty() => first.to_owned(),
+        _ => name.to_lowercase(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -781,6 +1266,35 @@ pub struct MethodFigures {
     pub proposed_correct: usize,
 }
 
+/// How the matcher did on the mentions of one case type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct CaseFigures {
+    /// Whether the case's authors are customers.
+    pub customer: bool,
+    /// For customers: whether their posts hold evidence enough for an automatic match (all
+    /// but the pseudonymous and those who give only a name and products); the recall target
+    /// counts these.
+    pub reachable: bool,
+    pub mentions: usize,
+    pub auto: usize,
+    pub auto_correct: usize,
+    pub proposed: usize,
+    pub proposed_correct: usize,
+    /// Correct automatic matches over automatic matches (1 when there are none).
+    pub auto_precision: f64,
+    /// For customers: correct automatic matches over the case's mentions.
+    pub recall: f64,
+    /// Wrong automatic matches over the case's mentions: for authors who are not customers,
+    /// the share of their mentions matched automatically.
+    pub wrong_auto_share: f64,
+    /// Wrong automatic matches of the case over all automatic matches: what the case costs
+    /// overall precision.
+    pub share_of_wrong_auto: f64,
+}
+
+/// Customer cases that leave no evidence enough for an automatic match, by design.
+pub const UNREACHABLE_CASES: &[&str] = &["unidentifiable", "name_and_product"];
+
 /// How the matcher did on a labelled set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
@@ -802,6 +1316,15 @@ pub struct EvalReport {
     pub proposed_wrong_share: f64,
     /// Correct automatic or proposed matches over all mentions by customers.
     pub recall_with_proposed: f64,
+    /// Mentions by customers who leave evidence enough for an automatic match.
+    pub reachable_customer_mentions: usize,
+    /// Correct automatic matches over those mentions.
+    pub recall_reachable: f64,
+    /// Automatic matches of authors who say they are not at the customer's company
+    /// ([`WORKS_ELSEWHERE_CASES`]): the target is none.
+    pub works_elsewhere_auto: usize,
+    /// Figures per case type (customer and other authors).
+    pub by_case: BTreeMap<&'static str, CaseFigures>,
     /// Customer mentions by authors who leave no identifying evidence at all: the recall
     /// no matcher can reach.
     pub unidentifiable_customer_mentions: usize,
@@ -813,6 +1336,52 @@ pub struct EvalReport {
     pub composition: Composition,
     pub generate_seconds: f64,
     pub match_seconds: f64,
+}
+
+impl EvalReport {
+    /// The figures per case type as a text table: customers' cases, then the others'.
+    pub fn case_table(&self) -> String {
+        let mut out = format!(
+            "{:<9}{:<26}{:>8}{:>9}{:>7}{:>10}{:>10}{:>9}{:>11}{:>8}\n",
+            "authors", "case", "authors", "mentions", "auto", "precision", "recall", "proposed", "wrong auto", "cost"
+        );
+        let c = &self.composition;
+        for customer in [true, false] {
+            for (case, figures) in self.by_case.iter().filter(|(_, f)| f.customer == customer) {
+                let authors = if customer { c.customer_authors.get(case) } else { c.other_authors.get(case) };
+                let (precision, recall) = if !customer {
+                    ("-".to_owned(), "-".to_owned())
+                } else if figures.reachable {
+                    (format!("{:.4}", figures.auto_precision), format!("{:.4}", figures.recall))
+                } else {
+                    (format!("{:.4}", figures.auto_precision), format!("({:.4})", figures.recall))
+                };
+                out.push_str(&format!(
+                    "{:<9}{:<26}{:>8}{:>9}{:>7}{:>10}{:>10}{:>9}{:>11}{:>8.4}\n",
+                    if customer { "customer" } else { "other" },
+                    case,
+                    authors.copied().unwrap_or(0),
+                    figures.mentions,
+                    figures.auto,
+                    precision,
+                    recall,
+                    figures.proposed,
+                    figures.auto - figures.auto_correct,
+                    figures.share_of_wrong_auto,
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "overall: precision {:.4}, recall {:.4} ({:.4} of the {} customer mentions with evidence enough), \
+             automatic matches of authors who work elsewhere: {}\n",
+            self.auto_precision,
+            self.recall,
+            self.recall_reachable,
+            self.reachable_customer_mentions,
+            self.works_elsewhere_auto
+        ));
+        out
+    }
 }
 
 fn ratio(numerator: usize, denominator: usize) -> f64 {
@@ -874,6 +1443,10 @@ pub fn evaluate(set: &LabelledSet, thresholds: MatchConfig) -> Result<EvalReport
         proposed_wrong: 0,
         proposed_wrong_share: 0.0,
         recall_with_proposed: 0.0,
+        reachable_customer_mentions: 0,
+        recall_reachable: 0.0,
+        works_elsewhere_auto: 0,
+        by_case: BTreeMap::new(),
         unidentifiable_customer_mentions: 0,
         by_method: BTreeMap::new(),
         wrong_auto_by_case: BTreeMap::new(),
@@ -892,6 +1465,26 @@ pub fn evaluate(set: &LabelledSet, thresholds: MatchConfig) -> Result<EvalReport
         for mention in &mentions {
             if set.truth.contains_key(&mention.id) && !auto {
                 *report.missed_by_case.entry(case(mention)).or_default() += 1;
+            }
+        }
+        for mention in &mentions {
+            let case = case(mention);
+            let figures = report.by_case.entry(case).or_default();
+            figures.customer = set.truth.contains_key(&mention.id);
+            figures.reachable = figures.customer && !UNREACHABLE_CASES.contains(&case);
+            figures.mentions += 1;
+            let Some(decision) = &decision else { continue };
+            let correct = set.truth.get(&mention.id) == Some(&decision.customer_id);
+            match decision.state {
+                MatchState::Auto => {
+                    figures.auto += 1;
+                    figures.auto_correct += usize::from(correct);
+                }
+                MatchState::Proposed => {
+                    figures.proposed += 1;
+                    figures.proposed_correct += usize::from(correct);
+                }
+                MatchState::Confirmed | MatchState::Rejected => {}
             }
         }
         let Some(decision) = decision else { continue };
@@ -928,6 +1521,21 @@ pub fn evaluate(set: &LabelledSet, thresholds: MatchConfig) -> Result<EvalReport
     report.recall = ratio(report.auto_correct, report.customer_mentions);
     report.proposed_wrong_share = ratio(report.proposed_wrong, report.proposed);
     report.recall_with_proposed = ratio(report.auto_correct + proposed_correct, report.customer_mentions);
+    let mut reachable_correct = 0;
+    for (case, figures) in &mut report.by_case {
+        figures.auto_precision = if figures.auto == 0 { 1.0 } else { ratio(figures.auto_correct, figures.auto) };
+        figures.recall = if figures.customer { ratio(figures.auto_correct, figures.mentions) } else { 0.0 };
+        figures.wrong_auto_share = ratio(figures.auto - figures.auto_correct, figures.mentions);
+        figures.share_of_wrong_auto = ratio(figures.auto - figures.auto_correct, report.auto);
+        if figures.reachable {
+            report.reachable_customer_mentions += figures.mentions;
+            reachable_correct += figures.auto_correct;
+        }
+        if WORKS_ELSEWHERE_CASES.contains(case) {
+            report.works_elsewhere_auto += figures.auto;
+        }
+    }
+    report.recall_reachable = ratio(reachable_correct, report.reachable_customer_mentions);
     report.match_seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -951,7 +1559,7 @@ mod tests {
     fn the_set_holds_the_hard_cases() {
         let set = generate(EvalConfig { customers: 1500, mentions: 12_000, seed: 3 });
         let c = &set.composition;
-        assert_eq!(set.mentions.len(), 12_000);
+        assert_eq!(set.mentions.len(), 12_000 + 12_000 / TEXT_CASES_DIVISOR);
         assert!(c.shared_domain_customers >= 90, "{c:?}");
         assert!(c.lookalike_customers >= 30, "{c:?}");
         assert!(c.customers_sharing_full_name >= 50, "{c:?}");
@@ -962,8 +1570,32 @@ mod tests {
         assert!(c.other_authors["lookalike_of_customer"] >= 60, "{c:?}");
         assert!(c.other_authors["shared_domain_employee"] >= 50, "{c:?}");
         assert!(c.mentions_with_someone_elses_email >= 10, "{c:?}");
+        for (case, _) in TEXT_CUSTOMER_CASES {
+            assert!(c.customer_authors.get(case).copied().unwrap_or(0) >= 8, "{case}: {c:?}");
+        }
+        for (case, _) in TEXT_OTHER_CASES {
+            assert!(c.other_authors.get(case).copied().unwrap_or(0) >= 8, "{case}: {c:?}");
+        }
         let share = c.customer_mentions as f64 / set.mentions.len() as f64;
         assert!((0.45..=0.55).contains(&share), "{share}");
+        assert_eq!(c.customer_mentions, set.truth.len());
+    }
+
+    #[test]
+    fn the_text_cases_leave_the_other_cases_as_they_were() {
+        // The text cases come last and from their own random stream: the cases before them
+        // are the same whatever the text cases do. The look-alikes that name their model's
+        // company say how they relate to it, with the same random draws as before.
+        let config = EvalConfig { customers: 300, mentions: 3000, seed: 9 };
+        let set = generate(config);
+        let text_cases: HashSet<&str> =
+            TEXT_CUSTOMER_CASES.iter().chain(TEXT_OTHER_CASES).map(|(case, _)| *case).collect();
+        let first_text_case = set.mentions.iter().position(|m| text_cases.contains(set.cases[&m.id])).unwrap();
+        assert_eq!(first_text_case, config.mentions);
+        assert!(set.mentions[first_text_case..].iter().all(|m| text_cases.contains(set.cases[&m.id])));
+        let ids: Vec<&str> = set.mentions[..config.mentions].iter().map(|m| m.external_id.as_str()).collect();
+        assert_eq!(ids.first(), Some(&"gen-0"));
+        assert_eq!(ids.last().copied(), Some(format!("gen-{}", config.mentions - 1).as_str()));
     }
 
     #[test]
@@ -1003,5 +1635,47 @@ mod tests {
         assert!(report.recall >= 0.90, "{summary}");
         assert!(report.proposed > 0, "uncertain cases go to people: {summary}");
         assert!(report.recall_with_proposed >= report.recall, "{summary}");
+    }
+
+    /// The targets of matching v2 on the full-size set, for seeds 1, 2, 3 and 42: automatic
+    /// precision at least 0.995 and recall at least 0.93, overall and for every case type
+    /// (recall counts the customers who leave evidence enough; for authors who are not
+    /// customers, their wrong automatic matches may cost at most 0.005 of precision), and
+    /// no automatic match at all for authors who say they work elsewhere.
+    #[test]
+    fn matching_meets_the_v2_targets_for_every_case_type() {
+        let reports: Vec<(u64, EvalReport)> = std::thread::scope(|scope| {
+            let runs: Vec<_> = [1u64, 2, 3, 42]
+                .into_iter()
+                .map(|seed| {
+                    scope.spawn(move || {
+                        let config = EvalConfig { seed, ..EvalConfig::default() };
+                        (seed, run(config, MatchConfig::default(), None).unwrap())
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|handle| handle.join().unwrap()).collect()
+        });
+        for (seed, report) in reports {
+            let table = format!("seed {seed}\n{}", report.case_table());
+            assert!(report.auto_precision >= 0.995, "{table}");
+            assert!(report.recall_reachable >= 0.93, "{table}");
+            assert_eq!(report.works_elsewhere_auto, 0, "{table}");
+            assert!(report.proposed > 0, "{table}");
+            for (case, figures) in &report.by_case {
+                if figures.reachable {
+                    assert!(figures.auto_precision >= 0.995, "{case}: {table}");
+                    assert!(figures.recall >= 0.93, "{case}: {table}");
+                } else if figures.customer {
+                    // Only a name and products, or nothing: proposals at best, never wrong.
+                    assert_eq!(figures.auto, figures.auto_correct, "{case}: {table}");
+                } else {
+                    assert!(figures.share_of_wrong_auto <= 0.005, "{case}: {table}");
+                }
+            }
+            for case in WORKS_ELSEWHERE_CASES {
+                assert!(report.by_case[case].mentions > 0, "{case}: {table}");
+            }
+        }
     }
 }

@@ -34,6 +34,23 @@ fn matcher() -> Matcher {
         customer("mm", "Maria Müller", Some("maria.mueller77@gmail.com"), "Northwind Logistics", None),
         customer("solo", "Sam Solo", Some("sam@solo.dev"), "Solo Dev", Some("solo.dev")),
     ];
+    let mut ada =
+        customer("ada", "Ada Lovelace", Some("ada@analytical.io"), "Analytical Engines, Inc.", Some("analytical.io"));
+    ada.handles.insert("twitter".to_owned(), "adal".to_owned());
+    customers.extend([
+        ada,
+        customer(
+            "noor",
+            "Noor Haddad",
+            Some("noor.h@gmail.com"),
+            "Bluefield Traders GmbH",
+            Some("bluefield-traders.de"),
+        ),
+        customer("sam", "Sam Jones", Some("sam@smithjones.co.uk"), "Smith & Jones Ltd", None),
+        customer("lena", "Léna Fischer", Some("lena@globex.com"), "Globex", Some("globex.com")),
+        customer("rita", "Rita Ora Moreno", None, "Vertex Labs", None),
+        customer("oc", "Adam O'Connor", None, "Swiftcraft Studio", None),
+    ]);
     let firsts = ["Ada", "Ben", "Cleo", "Dev", "Eve", "Finn"];
     let lasts = ["Okafor", "Lindqvist", "Tanaka", "Moreau", "Novak"];
     for (i, (first, last)) in firsts.iter().flat_map(|f| lasts.iter().map(move |l| (f, l))).enumerate() {
@@ -192,6 +209,361 @@ fn authors_are_grouped_by_handle_then_email() {
             ("name:john smith", vec![5]),
         ]
     );
+}
+
+/// A decision as text: the customer, state, method and confidence, then every reason.
+fn render(m: &Matcher, posts: &[Mention], decision: Option<&Decision>) -> String {
+    let mut out = String::new();
+    for post in posts {
+        let author = &post.author;
+        out.push_str(&format!(
+            "post by {} / {} / {} / {}: {}\n",
+            author.handle.as_deref().unwrap_or("-"),
+            author.name.as_deref().unwrap_or("-"),
+            author.email.as_deref().unwrap_or("-"),
+            author.profile_url.as_deref().unwrap_or("-"),
+            post.text
+        ));
+    }
+    let Some(decision) = decision else {
+        out.push_str("no match\n");
+        return out;
+    };
+    let customer = m.customers().iter().find(|c| c.id == decision.customer_id).unwrap();
+    out.push_str(&format!(
+        "{} ({}): {} by {} at {:.2}\n",
+        customer.name,
+        customer.crm_ref,
+        decision.state.as_str(),
+        decision.method.as_str(),
+        decision.confidence
+    ));
+    let (reasons_for, against) = decision.reasons();
+    for reason in reasons_for {
+        out.push_str(&format!("  for: {reason}\n"));
+    }
+    for reason in against {
+        out.push_str(&format!("  against: {reason}\n"));
+    }
+    out
+}
+
+fn by(handle: &str, name: Option<&str>, email: Option<&str>, url: Option<&str>, texts: &[&str]) -> Vec<Mention> {
+    texts
+        .iter()
+        .map(|text| {
+            let mut mention = post(Some(handle), name, email, text);
+            mention.author.profile_url = url.map(str::to_owned);
+            mention
+        })
+        .collect()
+}
+
+/// One author's posts, with the customer, method and state the rule should give.
+struct Rule {
+    name: &'static str,
+    posts: Vec<Mention>,
+    expected: Option<(&'static str, MatchMethod, MatchState)>,
+}
+
+fn rule(name: &'static str, posts: Vec<Mention>, expected: Option<(&'static str, MatchMethod, MatchState)>) -> Rule {
+    Rule { name, posts, expected }
+}
+
+fn check_rules(m: &Matcher, rules: Vec<Rule>, prefix: &str) {
+    for rule in rules {
+        let decision = decide(m, &rule.posts);
+        let got = decision.as_ref().map(|d| (d.customer_id.clone(), d.method, d.state));
+        let want = rule.expected.map(|(crm_ref, method, state)| (id(crm_ref), method, state));
+        let text = render(m, &rule.posts, decision.as_ref());
+        assert_eq!(got, want, "{}: {text}", rule.name);
+        insta::assert_snapshot!(format!("{prefix}_{}", rule.name), text);
+    }
+}
+
+#[test]
+fn evidence_for_each_rule() {
+    use MatchMethod as M;
+    use MatchState as S;
+    let m = matcher();
+    let confirmed = Match {
+        mention_id: MentionId::from_raw("m_confirmed"),
+        customer_id: id("jon"),
+        method: MatchMethod::Manual,
+        confidence: 1.0,
+        evidence: BTreeMap::new(),
+        state: MatchState::Confirmed,
+    };
+    let manual_post = post(Some("x_manual"), None, None, "Acme Inbox question");
+    let manual = m.decide(&[&manual_post], &HashSet::new(), &[confirmed]);
+    assert_eq!(manual.as_ref().map(|d| (d.method, d.state)), Some((M::Manual, S::Auto)));
+    insta::assert_snapshot!("for_manual", render(&m, &[manual_post], manual.as_ref()));
+
+    let rules = vec![
+        rule(
+            "handle",
+            by("hana_h", None, None, None, &["Acme Sync keeps dropping our calendar."]),
+            Some(("h", M::Handle, S::Auto)),
+        ),
+        rule(
+            "handle_on_another_network",
+            by("ada_on_reddit", None, None, None, &["Loving Acme Inbox. (I'm @AdaL on Twitter.)"]),
+            Some(("ada", M::Handle, S::Auto)),
+        ),
+        rule(
+            "handle_in_profile_link",
+            by("ada_l", Some("Ada"), None, Some("https://twitter.com/AdaL"), &["Acme Inbox is great"]),
+            Some(("ada", M::Handle, S::Auto)),
+        ),
+        rule(
+            "profile_email",
+            by("x1", None, Some("Maria.Mueller77@gmail.com"), None, &["hi"]),
+            Some(("mm", M::Email, S::Auto)),
+        ),
+        rule(
+            "email_given_as_own_with_a_first_name",
+            by("x2", Some("John"), None, None, &["Happy to compare notes, reach me at john.smith@globex.com."]),
+            Some(("js", M::Email, S::Auto)),
+        ),
+        rule(
+            "email_given_as_own_without_a_name",
+            by("x3", None, None, None, &["My email is sam@smithjones.co.uk if you want the details."]),
+            Some(("sam", M::Email, S::Auto)),
+        ),
+        rule(
+            "email_written_and_the_name_agrees",
+            by("x4", Some("John Smith"), None, None, &["Details: john.smith@globex.com"]),
+            Some(("js", M::Email, S::Auto)),
+        ),
+        rule(
+            "profile_domain_and_name",
+            by("x5", Some("Ben Tanaka"), Some("ben.t@initech.com"), None, &["hi"]),
+            Some(("init7", M::Domain, S::Auto)),
+        ),
+        rule(
+            "domain_given_in_a_post_and_name",
+            by("x6", Some("Sam Solo"), None, None, &["Posting for our team at solo.dev."]),
+            Some(("solo", M::Domain, S::Auto)),
+        ),
+        rule(
+            "says_they_work_at_the_company",
+            by("x7", Some("John Smith"), None, None, &["I work at Globex, we love Acme Inbox."]),
+            Some(("js", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "names_the_company",
+            by("x8", Some("Jon Smith"), None, None, &["Umbrella runs on Acme now."]),
+            Some(("jon", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "company_written_another_way",
+            by("x9", Some("Ada Lovelace"), None, None, &["We use it at ANALYTICAL ENGINES LLC across three teams."]),
+            Some(("ada", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "company_with_and_for_ampersand",
+            by("x10", Some("Sam Jones"), None, None, &["At Smith and Jones we rolled it out last month."]),
+            Some(("sam", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "company_in_domain_form",
+            by("x11", Some("Noor Haddad"), None, None, &["Our team at bluefieldtraders.com moved to Acme."]),
+            Some(("noor", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "company_short_form",
+            by("x12", Some("Maria Müller"), None, None, &["At Northwind we rolled it out last month."]),
+            Some(("mm", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "signature",
+            by("x13", None, None, None, &["Great support this week.\n— Noor Haddad, Bluefield Traders GmbH"]),
+            Some(("noor", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "self_introduction",
+            by("x14", None, None, None, &["Hi, I'm Rita Ora Moreno from Vertex Labs. Question about Acme Sync."]),
+            Some(("rita", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "name_without_accents",
+            by("x15", Some("Lena Fischer"), None, None, &["At Globex we moved support to Acme."]),
+            Some(("lena", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "name_last_name_first",
+            by("x16", Some("Müller, Maria"), None, None, &["Our team at Northwind Logistics is switching."]),
+            Some(("mm", M::NameCompany, S::Auto)),
+        ),
+        rule(
+            "name_and_a_product_only",
+            by("x17", Some("John Smith"), None, None, &["Acme Inbox is slow today"]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+    ];
+    check_rules(&m, rules, "for");
+}
+
+#[test]
+fn evidence_against_each_rule() {
+    use MatchMethod as M;
+    use MatchState as S;
+    let m = matcher();
+    let neutral = "Globex rolled out Acme last month.";
+    let rules = vec![
+        rule(
+            "named_as_a_competitor",
+            by("y1", Some("John Smith"), None, None, &["I'm at Initech; Globex is our biggest competitor.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "named_as_a_former_employer",
+            by("y2", Some("John Smith"), None, None, &["I used to work at Globex, they ran Acme too.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "named_as_a_vendor",
+            by("y3", Some("John Smith"), None, None, &["We evaluated Globex as a vendor last year.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "named_as_a_client",
+            by("y4", Some("John Smith"), None, None, &["Globex is a client of ours.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "named_as_someone_elses",
+            by("y5", Some("John Smith"), None, None, &["My friend at Globex swears by Acme Inbox.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "says_they_work_elsewhere",
+            by("y6", Some("John Smith"), None, None, &["I work at Vandelay Industries.", neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "signs_for_another_organisation",
+            by("y7", Some("John Smith"), None, None, &[neutral, "Thanks!\n-- John Smith | Vandelay Industries"]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "address_given_at_another_organisation",
+            by("y11", Some("John Smith"), None, None, &[neutral, "Reach me at john.smith@vandelay.com"]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "profile_email_at_another_organisation",
+            by("y8", Some("John Smith"), Some("john@vandelay.com"), None, &[neutral]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "customer_address_written_as_someone_elses",
+            by("y9", Some("John Smith"), None, None, &["At Globex we use it. cc john.smith@globex.com, who owns it."]),
+            Some(("js", M::NameCompany, S::Proposed)),
+        ),
+        rule(
+            "name_does_not_fit_the_address",
+            by("y10", Some("Pat"), None, None, &["Reach me at john.smith@globex.com"]),
+            Some(("js", M::Email, S::Proposed)),
+        ),
+        rule(
+            "another_customer_fits_as_well",
+            by("hana_h", None, Some("john.smith@globex.com"), None, &["hello"]),
+            Some(("js", M::Email, S::Proposed)),
+        ),
+    ];
+    check_rules(&m, rules, "against");
+}
+
+#[test]
+fn evidence_against_never_overrides_a_person() {
+    use MatchMethod as M;
+    use MatchState as S;
+    let m = matcher();
+    let mention = post(Some("z1"), Some("John Smith"), None, "I used to work at Globex.");
+    let confirmed = Match {
+        mention_id: MentionId::from_raw("m_other"),
+        customer_id: id("js"),
+        method: MatchMethod::Manual,
+        confidence: 1.0,
+        evidence: BTreeMap::new(),
+        state: MatchState::Confirmed,
+    };
+    let decision = m.decide(&[&mention], &HashSet::new(), &[confirmed]).unwrap();
+    assert_eq!((decision.customer_id, decision.method, decision.state), (id("js"), M::Manual, S::Auto));
+    // A rejection still sticks whatever the text says.
+    let rejected = HashSet::from([id("js")]);
+    let own = post(Some("z2"), Some("John Smith"), None, "I work at Globex.");
+    assert!(m.decide(&[&own], &rejected, &[]).is_none());
+}
+
+#[test]
+fn organisations_and_addresses_that_are_not_the_authors_give_nothing() {
+    let m = matcher();
+    // Someone else's address, no name of one's own.
+    for text in ["For pricing questions contact john.smith@globex.com.", "Ask John at john.smith@globex.com."] {
+        assert!(decide(&m, &[post(Some("z3"), None, None, text)]).is_none(), "{text}");
+    }
+    // A handle on another network written as someone else's.
+    assert!(decide(&m, &[post(Some("z4"), None, None, "cc @adal on Twitter, who runs it")]).is_none());
+    // Webmail in a post is no organisation, and a first name with a company is no one.
+    assert!(decide(&m, &[post(Some("z5"), Some("John"), None, "I work at Globex, mail me at jj@gmail.com")]).is_none());
+}
+
+/// Phrasings the generator does not use, read the way a person would: `Some(crm_ref)` for an
+/// automatic match with that customer, `None` for no automatic match.
+#[test]
+fn a_hand_made_feed_is_read_the_way_a_person_would() {
+    let m = matcher();
+    // (the customer matched automatically, display name, profile email, post)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        // Who they are, said many ways.
+        (Some("js"), Some("John Smith"), None, "We're a 12-person sales team at Globex, loving Acme Inbox."),
+        (Some("js"), Some("John Smith"), None, "I'm the ops lead at Globex and Acme Sync saved us hours."),
+        (Some("js"), Some("JOHN SMITH"), None, "Globex's support team moved to Acme last month."),
+        (None, Some("Jon Smith"), None, "an umbrella would have helped today, Acme Sync is fine though"),
+        (Some("js"), Some("John Smith"), None, "Email me: john.smith [at] globex [dot] com"),
+        (Some("js"), None, None, "Ping me at john.smith@globex.com if you want our setup."),
+        (Some("js"), Some("John"), None, "john.smith@globex.com is my work address, happy to chat."),
+        (Some("ada"), None, None, "Bug in Acme Inbox filters. I'm adal on Twitter if you need repro steps."),
+        (Some("ada"), Some("A. Lovelace"), None, "DM me on Twitter (@adal), we use Acme at Analytical Engines."),
+        (Some("noor"), Some("Noor Haddad"), None, "Bluefield-Traders rolled Acme out to the whole floor."),
+        (Some("noor"), Some("Noor"), None, "Thanks for the help!\n\nBest regards,\nNoor Haddad\nBluefield Traders"),
+        (Some("sam"), Some("Sam Jones"), None, "Smith & Jones uses Acme Sync for every client file."),
+        (Some("mm"), Some("Maria Mueller"), None, "At Northwind Logistics we use Acme Insights daily."),
+        (Some("oc"), Some("Adam O Connor"), None, "At Swiftcraft Studio we rolled it out."),
+        (Some("noor"), None, None, "Works well for us.\n— Noor Haddad, bluefield traders"),
+        (Some("lena"), Some("LÉNA FISCHER"), None, "Our Globex team loves the new Acme dashboard."),
+        // Namesakes who are someone else.
+        (None, Some("John Smith"), None, "After five years at Globex I moved on. Acme was great there."),
+        (None, Some("John Smith"), None, "We're a Globex competitor, and we still picked Acme."),
+        (None, Some("John Smith"), None, "Shoutout to the team at Globex for the Acme tips!"),
+        (None, Some("John Smith"), None, "My ex-employer Globex runs Acme, I'm now at Initech."),
+        (None, Some("John Smith"), None, "I interviewed at Globex last week, they use Acme everywhere."),
+        (None, Some("John Smith"), None, "We lost the Globex deal to a competitor. Globex went with Acme."),
+        (None, Some("John Smith"), None, "We buy all our laptops from Globex. Acme is our CRM."),
+        (None, Some("John Smith"), None, "Globex is one of our clients; we set up Acme for them."),
+        (None, Some("Jon Smith"), None, "At Globex we rolled out Acme."),
+        (None, Some("John Smith"), Some("john.smith@initech.com"), "Globex uses Acme too, apparently."),
+        (None, None, None, "Contact our account manager john.smith@globex.com for pricing."),
+        (None, Some("Pat Doe"), None, "You can reach me at john.smith@globex.com (my boss) for approvals."),
+        (None, Some("John"), None, "I work at Globex and use Acme Inbox."),
+        (None, Some("John Smith"), None, "My wife works at Globex, she says Acme is fine."),
+        (None, Some("John Smith"), None, "Our company, Hooli, competes with Globex on price."),
+        // Customers whose posts also name other organisations.
+        (Some("js"), Some("John Smith"), None, "I used to work at Initech, now at Globex. Acme everywhere."),
+        (Some("js"), Some("John Smith"), None, "I'm at the Acme conference this week. Globex, my employer, sent me."),
+        (Some("js"), Some("John Smith"), None, "At Globex we compete with Initech, and we both use Acme."),
+        (Some("js"), Some("John Smith"), None, "Globex (where I work) moved to Acme.\n— Sent from my iPhone"),
+        (Some("js"), Some("John Smith"), None, "We switched from Salesforce to Acme at Globex last spring."),
+    ];
+    for (expected, name, email, text) in cases {
+        let mention = post(Some("hand_made"), name, email, text);
+        let decision = decide(&m, std::slice::from_ref(&mention));
+        let auto = decision.as_ref().filter(|d| d.state == MatchState::Auto).map(|d| d.customer_id.clone());
+        assert_eq!(auto, expected.map(id), "{text}\n{}", render(&m, std::slice::from_ref(&mention), decision.as_ref()));
+    }
 }
 
 mod stage {

@@ -42,7 +42,10 @@ fn routed(ws: &Workspace) -> BTreeMap<String, (String, Option<String>)> {
         .iter()
         .map(|item| {
             let customer = item["customer"]["crm_ref"].as_str().map(str::to_owned);
-            (item["text"].as_str().unwrap().to_owned(), (item["queue"].as_str().unwrap().to_owned(), customer))
+            (
+                item["text"].as_str().expect("the routing set and the listing have this field").to_owned(),
+                (item["queue"].as_str().expect("the routing set and the listing have this field").to_owned(), customer),
+            )
         })
         .collect()
 }
@@ -52,8 +55,12 @@ fn expected() -> BTreeMap<String, (String, Option<String>)> {
         .iter()
         .filter(|post| !post["expected_queue"].is_null())
         .map(|post| {
-            let queue = post["expected_queue"].as_str().unwrap().to_owned();
-            (post["text"].as_str().unwrap().to_owned(), (queue, post["expected_customer"].as_str().map(str::to_owned)))
+            let queue =
+                post["expected_queue"].as_str().expect("the routing set and the listing have this field").to_owned();
+            (
+                post["text"].as_str().expect("the routing set and the listing have this field").to_owned(),
+                (queue, post["expected_customer"].as_str().map(str::to_owned)),
+            )
         })
         .collect()
 }
@@ -62,7 +69,8 @@ fn workspace(config: &str) -> Workspace {
     let ws = Workspace::new();
     ws.write("hark.toml", config);
     let customers = routing_dir().join("customers.csv");
-    ws.run(&["import", "customers", customers.to_str().unwrap()]).assert_ok();
+    ws.run(&["import", "customers", customers.to_str().expect("the routing set and the listing have this field")])
+        .assert_ok();
     ws
 }
 
@@ -79,12 +87,12 @@ fn atom_feed() -> String {
         feed.push_str(&format!(
             "<entry><id>{}</id><title></title><link href=\"{}\"/><updated>{}</updated><published>{}</published>\
              <author><name>{}</name>{email}</author><content type=\"text\">{}</content></entry>\n",
-            post["external_id"].as_str().unwrap(),
-            post["url"].as_str().unwrap(),
-            post["published_at"].as_str().unwrap(),
-            post["published_at"].as_str().unwrap(),
-            escape(author["name"].as_str().unwrap()),
-            escape(post["text"].as_str().unwrap()),
+            post["external_id"].as_str().expect("the routing set and the listing have this field"),
+            post["url"].as_str().expect("the routing set and the listing have this field"),
+            post["published_at"].as_str().expect("the routing set and the listing have this field"),
+            post["published_at"].as_str().expect("the routing set and the listing have this field"),
+            escape(author["name"].as_str().expect("the routing set and the listing have this field")),
+            escape(post["text"].as_str().expect("the routing set and the listing have this field")),
         ));
     }
     feed.push_str("</feed>\n");
@@ -95,18 +103,30 @@ fn atom_feed() -> String {
 fn the_routing_set_lands_in_the_expected_queues_through_ingest() {
     let ws = workspace(CONFIG);
     let posts = routing_dir().join("posts.jsonl");
-    ws.run(&["ingest", posts.to_str().unwrap()]).assert_ok();
+    ws.run(&["ingest", posts.to_str().expect("the routing set and the listing have this field")]).assert_ok();
     assert_eq!(routed(&ws), expected());
 
     // Running the same file again creates no second item.
-    ws.run(&["ingest", posts.to_str().unwrap()]).assert_ok();
+    ws.run(&["ingest", posts.to_str().expect("the routing set and the listing have this field")]).assert_ok();
     assert_eq!(routed(&ws).len(), expected().len());
 
     // The tags say why a sales item matters.
     let sales = ws.run(&["queue", "list", "--queue", "sales", "--json"]).json();
     let tags = |needle: &str| -> Vec<String> {
-        let item = sales.as_array().unwrap().iter().find(|item| item["text"].as_str().unwrap().contains(needle)).unwrap();
-        item["tags"].as_array().unwrap().iter().map(|tag| tag.as_str().unwrap().to_owned()).collect()
+        let item = sales
+            .as_array()
+            .expect("the routing set and the listing have this field")
+            .iter()
+            .find(|item| {
+                item["text"].as_str().expect("the routing set and the listing have this field").contains(needle)
+            })
+            .expect("the routing set and the listing have this field");
+        item["tags"]
+            .as_array()
+            .expect("the routing set and the listing have this field")
+            .iter()
+            .map(|tag| tag.as_str().expect("the routing set and the listing have this field").to_owned())
+            .collect()
     };
     assert!(tags("20 more seats").contains(&"expansion".to_owned()));
     assert!(tags("compare to Pipedrive").contains(&"competitor".to_owned()));
@@ -116,13 +136,13 @@ fn the_routing_set_lands_in_the_expected_queues_through_ingest() {
     let community = ws.run(&["queue", "list", "--queue", "community", "--json"]).json();
     let uncertain = community
         .as_array()
-        .unwrap()
+        .expect("the routing set and the listing have this field")
         .iter()
         .find(|item| item["customer"]["crm_ref"] == "CRM-0004")
         .expect("the proposed match is in community triage")
         .clone();
     assert_eq!(uncertain["customer"]["state"], "proposed");
-    let mention = uncertain["id"].as_str().unwrap();
+    let mention = uncertain["id"].as_str().expect("the routing set and the listing have this field");
     ws.run(&["match", "confirm", mention, "CRM-0004"]).assert_ok();
     let item = uncertain["item_id"].to_string();
     let shown = ws.run(&["queue", "show", &item, "--json"]);
@@ -130,17 +150,29 @@ fn the_routing_set_lands_in_the_expected_queues_through_ingest() {
     let shown = shown.json();
     assert_eq!(shown["queue"], "service", "{shown}");
     assert_eq!(shown["customer"]["state"], "confirmed");
-    let rerouted = shown["history"].as_array().unwrap().iter().find(|entry| entry["action"] == "rerouted").unwrap();
+    let rerouted = shown["history"]
+        .as_array()
+        .expect("the routing set and the listing have this field")
+        .iter()
+        .find(|entry| entry["action"] == "rerouted")
+        .expect("the routing set and the listing have this field");
     assert_eq!((rerouted["from"].as_str(), rerouted["to"].as_str()), (Some("community"), Some("service")));
-    assert!(rerouted["reason"].as_str().unwrap().contains("confirmed"), "{rerouted}");
+    assert!(
+        rerouted["reason"].as_str().expect("the routing set and the listing have this field").contains("confirmed"),
+        "{rerouted}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pulling_the_routing_set_routes_it_as_ingesting_does() {
     let feed = Reply::new(200, atom_feed()).header("Content-Type", "application/atom+xml");
-    let server = ReplayServer::start(vec![("/forum.atom", vec![feed])]).await.unwrap();
-    let config =
-        format!("{CONFIG}\n[[sources]]\nid = \"forum\"\nkind = \"rss\"\nfeeds = [\"{}/forum.atom\"]\n", server.base_url());
+    let server = ReplayServer::start(vec![("/forum.atom", vec![feed])])
+        .await
+        .expect("the routing set and the listing have this field");
+    let config = format!(
+        "{CONFIG}\n[[sources]]\nid = \"forum\"\nkind = \"rss\"\nfeeds = [\"{}/forum.atom\"]\n",
+        server.base_url()
+    );
     let ws = workspace(&config);
     let pull = ws.run(&["pull", "--json"]);
     pull.assert_ok();

@@ -95,8 +95,8 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::parse(CONFIG, Path::new("hark.toml")).unwrap();
+        let dir = tempfile::tempdir().expect("the fixture and the API behave as built");
+        let config = Config::parse(CONFIG, Path::new("hark.toml")).expect("the fixture and the API behave as built");
         let options = AppOptions {
             config_path: dir.path().join("hark.toml"),
             config_explicit: false,
@@ -105,17 +105,23 @@ impl Fixture {
         let app = App::with_config(options, config, ConfigOrigin::File);
         let admin = Caller::local();
         let crm = dir.path().join("crm.csv");
-        std::fs::write(&crm, CUSTOMERS).unwrap();
+        std::fs::write(&crm, CUSTOMERS).expect("the fixture and the API behave as built");
         let request = ImportRequest { file: crm, format: CrmFormat::Auto, dry_run: false };
-        hark_app::import::import_customers(&app, &admin, &request, &mut NoProgress).await.unwrap();
+        hark_app::import::import_customers(&app, &admin, &request, &mut NoProgress)
+            .await
+            .expect("the fixture and the API behave as built");
         let posts = dir.path().join("posts.jsonl");
-        std::fs::write(&posts, mentions()).unwrap();
+        std::fs::write(&posts, mentions()).expect("the fixture and the API behave as built");
         let request = IngestRequest { input: IngestInput::File(posts), source: None, batch_size: 100, classify: false };
-        let report = hark_app::ingest::ingest(&app, &admin, request, &mut NoProgress).await.unwrap();
+        let report = hark_app::ingest::ingest(&app, &admin, request, &mut NoProgress)
+            .await
+            .expect("the fixture and the API behave as built");
         assert_eq!(report.new, 5, "{report:?}");
         let mut tokens = Vec::new();
         for role in Role::ALL {
-            let user = hark_app::users::add_user(&app, &admin, role.as_str(), role, None).await.unwrap();
+            let user = hark_app::users::add_user(&app, &admin, role.as_str(), role, None)
+                .await
+                .expect("the fixture and the API behave as built");
             tokens.push((role, user.token));
         }
         let router = hark_server::router(app.clone());
@@ -123,7 +129,7 @@ impl Fixture {
     }
 
     fn token(&self, role: Role) -> &str {
-        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+        &self.tokens.iter().find(|(r, _)| *r == role).expect("the fixture and the API behave as built").1
     }
 
     async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
@@ -138,14 +144,16 @@ impl Fixture {
             }
             None => Body::empty(),
         };
-        self.send(request.body(body).unwrap()).await
+        self.send(request.body(body).expect("the fixture and the API behave as built")).await
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        let response = self.router.clone().oneshot(request).await.expect("the fixture and the API behave as built");
         let status = response.status();
         let json = response.headers().get("content-type").is_some_and(|value| value == "application/json");
-        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20)
+            .await
+            .expect("the fixture and the API behave as built");
         let text = || Value::String(String::from_utf8_lossy(&bytes).into());
         let value = if json { serde_json::from_slice(&bytes).unwrap_or_else(|_| text()) } else { text() };
         (status, value)
@@ -159,13 +167,18 @@ impl Fixture {
     async fn item_of(&self, external_id: &str) -> i64 {
         let (status, items) = self.get(Role::Admin, "/api/v1/queues/service/items").await;
         assert_eq!(status, StatusCode::OK);
-        let mut all = items.as_array().unwrap().clone();
+        let mut all = items.as_array().expect("the fixture and the API behave as built").clone();
         for queue in ["sales", "community"] {
             all.extend(
-                self.get(Role::Admin, &format!("/api/v1/queues/{queue}/items")).await.1.as_array().unwrap().clone(),
+                self.get(Role::Admin, &format!("/api/v1/queues/{queue}/items"))
+                    .await
+                    .1
+                    .as_array()
+                    .expect("the fixture and the API behave as built")
+                    .clone(),
             );
         }
-        all.iter().find(|item| item["external_id"] == external_id).unwrap()["item_id"].as_i64().unwrap()
+        all.iter().find(|item| item["external_id"] == external_id).expect("the fixture and the API behave as built")["item_id"].as_i64().expect("the fixture and the API behave as built")
     }
 }
 
@@ -192,7 +205,7 @@ fn scrub(value: &mut Value) {
 
 fn snapshot(mut value: Value) -> String {
     scrub(&mut value);
-    serde_json::to_string_pretty(&value).unwrap()
+    serde_json::to_string_pretty(&value).expect("the fixture and the API behave as built")
 }
 
 #[tokio::test]
@@ -204,28 +217,45 @@ async fn each_post_lands_in_its_queue_with_its_customer() {
     let (_, service) = fixture.get(Role::Service, "/api/v1/queues/service/items").await;
     insta::assert_snapshot!("service_queue", snapshot(service));
     let (_, sales) = fixture.get(Role::Sales, "/api/v1/queues/sales/items").await;
-    let sales = sales.as_array().unwrap();
+    let sales = sales.as_array().expect("the fixture and the API behave as built");
     assert_eq!(sales.len(), 2);
-    let expansion = sales.iter().find(|item| item["external_id"] == "102").unwrap();
+    let expansion =
+        sales.iter().find(|item| item["external_id"] == "102").expect("the fixture and the API behave as built");
     assert_eq!(expansion["customer"]["crm_ref"], "CRM-0002");
-    assert!(expansion["tags"].as_array().unwrap().contains(&json!("expansion")), "{expansion}");
-    let prospect = sales.iter().find(|item| item["external_id"] == "101").unwrap();
+    assert!(
+        expansion["tags"].as_array().expect("the fixture and the API behave as built").contains(&json!("expansion")),
+        "{expansion}"
+    );
+    let prospect =
+        sales.iter().find(|item| item["external_id"] == "101").expect("the fixture and the API behave as built");
     assert!(prospect["customer"].is_null());
-    assert!(prospect["tags"].as_array().unwrap().contains(&json!("competitor")), "{prospect}");
+    assert!(
+        prospect["tags"].as_array().expect("the fixture and the API behave as built").contains(&json!("competitor")),
+        "{prospect}"
+    );
     let (_, community) = fixture.get(Role::Community, "/api/v1/queues/community/items").await;
-    let community: Vec<&str> =
-        community.as_array().unwrap().iter().map(|item| item["external_id"].as_str().unwrap()).collect();
+    let community: Vec<&str> = community
+        .as_array()
+        .expect("the fixture and the API behave as built")
+        .iter()
+        .map(|item| item["external_id"].as_str().expect("the fixture and the API behave as built"))
+        .collect();
     assert_eq!(community, ["t3_b"]);
     // Filters by signal: the flags routing used, or the sentiment.
     let (_, negative) = fixture.get(Role::Admin, "/api/v1/queues/service/items?signal=negative").await;
-    assert_eq!(negative.as_array().unwrap().len(), 1);
+    assert_eq!(negative.as_array().expect("the fixture and the API behave as built").len(), 1);
     let (_, complaints) = fixture.get(Role::Admin, "/api/v1/queues/sales/items?signal=complaint").await;
-    assert_eq!(complaints.as_array().unwrap().len(), 0, "{complaints}");
+    assert_eq!(complaints.as_array().expect("the fixture and the API behave as built").len(), 0, "{complaints}");
     let (_, intent) = fixture.get(Role::Admin, "/api/v1/queues/sales/items?signal=intent").await;
-    assert_eq!(intent.as_array().unwrap().len(), 2);
+    assert_eq!(intent.as_array().expect("the fixture and the API behave as built").len(), 2);
     // The chatter post is in no queue.
     let (_, counts) = fixture.get(Role::Admin, "/api/v1/queues").await;
-    let total: i64 = counts["queues"].as_object().unwrap().values().map(|states| states["new"].as_i64().unwrap()).sum();
+    let total: i64 = counts["queues"]
+        .as_object()
+        .expect("the fixture and the API behave as built")
+        .values()
+        .map(|states| states["new"].as_i64().expect("the fixture and the API behave as built"))
+        .sum();
     assert_eq!(total, 4);
 }
 
@@ -282,13 +312,13 @@ async fn every_route_answers_each_role_as_the_rules_say() {
         let request = Request::post("/api/v1/customers/import")
             .header("authorization", format!("Bearer {}", fixture.token(role)))
             .body(Body::from(CUSTOMERS))
-            .unwrap();
+            .expect("the fixture and the API behave as built");
         assert_eq!(fixture.send(request).await.0, StatusCode::FORBIDDEN, "import as {role}");
     }
     let request = Request::post("/api/v1/customers/import?dry_run=true")
         .header("authorization", format!("Bearer {}", fixture.token(Role::Admin)))
         .body(Body::from(CUSTOMERS))
-        .unwrap();
+        .expect("the fixture and the API behave as built");
     let (status, report) = fixture.send(request).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["unchanged"], 2, "{report}");
@@ -303,7 +333,9 @@ async fn contact_details_follow_the_role_and_their_viewing_is_audited() {
     assert_eq!(as_sales["contact_details"], false);
     assert!(as_service.to_string().contains("maya@brightpath.example"));
     assert!(!as_sales.to_string().contains("maya@brightpath.example"), "{as_sales}");
-    let store_log = hark_app::audit::recent(&fixture.app, &Caller::local(), 20).await.unwrap();
+    let store_log = hark_app::audit::recent(&fixture.app, &Caller::local(), 20)
+        .await
+        .expect("the fixture and the API behave as built");
     assert!(
         store_log.iter().any(|entry| entry.actor == "service" && entry.detail["what"] == "contact details"),
         "{store_log:?}"
@@ -334,9 +366,16 @@ async fn items_move_through_their_states_and_refuse_what_the_rules_forbid() {
     assert_eq!(status, StatusCode::OK);
     let history: Vec<String> = reopened["history"]
         .as_array()
-        .unwrap()
+        .expect("the fixture and the API behave as built")
         .iter()
-        .map(|entry| format!("{} {} {}", entry["action"].as_str().unwrap(), entry["from"], entry["to"]))
+        .map(|entry| {
+            format!(
+                "{} {} {}",
+                entry["action"].as_str().expect("the fixture and the API behave as built"),
+                entry["from"],
+                entry["to"]
+            )
+        })
         .collect();
     insta::assert_snapshot!("history_after_reopen", history.join("\n"));
 }
@@ -366,7 +405,7 @@ async fn dismissing_teaches_labels_and_wrong_customer_reroutes() {
     assert_eq!(moved["state"], "new");
     assert!(moved["customer"].is_null(), "{moved}");
     let (_, matches) = fixture.get(Role::Admin, "/api/v1/matches?state=rejected").await;
-    assert_eq!(matches.as_array().unwrap().len(), 1, "{matches}");
+    assert_eq!(matches.as_array().expect("the fixture and the API behave as built").len(), 1, "{matches}");
 }
 
 #[tokio::test]
@@ -374,10 +413,14 @@ async fn the_document_lists_every_route_the_router_serves_and_no_other() {
     let fixture = Fixture::new().await;
     let (status, document) = fixture.call(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
+    assert!(
+        document["openapi"].as_str().expect("the fixture and the API behave as built").starts_with("3.1"),
+        "{}",
+        document["openapi"]
+    );
     let mut documented: Vec<String> = Vec::new();
-    for (path, operations) in document["paths"].as_object().unwrap() {
-        for method in operations.as_object().unwrap().keys() {
+    for (path, operations) in document["paths"].as_object().expect("the fixture and the API behave as built") {
+        for method in operations.as_object().expect("the fixture and the API behave as built").keys() {
             documented.push(format!("{} {path}", method.to_uppercase()));
         }
     }
@@ -386,9 +429,9 @@ async fn the_document_lists_every_route_the_router_serves_and_no_other() {
     // Every documented route is served: an unauthenticated call reaches the handler's auth
     // check (401), never the router's 404 or 405.
     for route in &documented {
-        let (method, path) = route.split_once(' ').unwrap();
+        let (method, path) = route.split_once(' ').expect("the fixture and the API behave as built");
         let uri = path.replace("{queue}", "service").replace("{id}", "1");
-        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let method = Method::from_bytes(method.as_bytes()).expect("the fixture and the API behave as built");
         let (status, answer) = fixture.call(method, &uri, None, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route}: {answer}");
     }
@@ -396,15 +439,15 @@ async fn the_document_lists_every_route_the_router_serves_and_no_other() {
     let public = ["/healthz", "/readyz", "/api/v1/openapi.json"];
     let source_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for file in walk(&source_dir) {
-        let text = std::fs::read_to_string(&file).unwrap();
+        let text = std::fs::read_to_string(&file).expect("the fixture and the API behave as built");
         for (index, _) in text.match_indices("path = \"") {
             let rest = &text[index + 8..];
-            let path = &rest[..rest.find('"').unwrap()];
+            let path = &rest[..rest.find('"').expect("the fixture and the API behave as built")];
             assert!(documented.iter().any(|route| route.ends_with(&format!(" {path}"))), "{path} in {file:?}");
         }
         for (index, _) in text.match_indices(".route(\"") {
             let rest = &text[index + 8..];
-            let path = &rest[..rest.find('"').unwrap()];
+            let path = &rest[..rest.find('"').expect("the fixture and the API behave as built")];
             // Pages of the web app are not API routes; every API route must be documented.
             let api = path.starts_with("/api/");
             assert!(!api || public.contains(&path), "{path} in {file:?} is served without being documented");
@@ -414,8 +457,8 @@ async fn the_document_lists_every_route_the_router_serves_and_no_other() {
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in std::fs::read_dir(dir).expect("the fixture and the API behave as built") {
+        let path = entry.expect("the fixture and the API behave as built").path();
         if path.is_dir() {
             files.extend(walk(&path));
         } else if path.extension().is_some_and(|ext| ext == "rs") {
@@ -512,7 +555,8 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
         if body.is_some() {
             request = request.header("content-type", "application/json");
         }
-        let request = request.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        let request =
+            request.body(body.map_or_else(Body::empty, Body::from)).expect("the fixture and the API behave as built");
         let (status, answer) = fixture.send(request).await;
         let shown = uri.chars().take(80).collect::<String>();
         assert_eq!(status, expected, "{method} {shown}: {answer}");
@@ -529,11 +573,16 @@ async fn exports_fit_the_crm_importers() {
     let fixture = Fixture::new().await;
     let (status, csv) = fixture.get(Role::Sales, "/api/v1/exports/queues/sales?crm=hubspot").await;
     assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("sales_queue_hubspot_csv", csv.as_str().unwrap());
+    insta::assert_snapshot!("sales_queue_hubspot_csv", csv.as_str().expect("the fixture and the API behave as built"));
     let (status, jsonl) =
         fixture.get(Role::Service, "/api/v1/exports/queues/service?format=jsonl&crm=salesforce").await;
     assert_eq!(status, StatusCode::OK);
-    let rows: Vec<Value> = jsonl.as_str().unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let rows: Vec<Value> = jsonl
+        .as_str()
+        .expect("the fixture and the API behave as built")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("the fixture and the API behave as built"))
+        .collect();
     assert_eq!(rows.len(), 1);
     // The customer's own CRM id, so the import updates the record instead of duplicating it.
     assert_eq!(rows[0]["Contact ID"], "CRM-0001");

@@ -60,7 +60,7 @@ async fn render(state: &ServerState, user: &WebUser, headers: &HeaderMap, create
             form method="post" action="/admin/alerts/replay" { (csrf_field(&user.csrf)) button type="submit" { "Replay all" } }
         }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 pub async fn page(State(state): State<ServerState>, user: WebUser, headers: HeaderMap) -> WebResult {

@@ -80,7 +80,7 @@ pub async fn page(
         }
         p.hint { "Since " (layout::time(Some(figures.since))) "." }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 pub async fn chart(

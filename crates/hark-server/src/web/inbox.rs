@@ -105,7 +105,7 @@ pub async fn page(
         p.hint { "Keys: " kbd { "j" } "/" kbd { "k" } " move, " kbd { "Enter" } " open, " kbd { "a" } " assign to me, "
             kbd { "c" } " contacted, " kbd { "r" } " resolve, " kbd { "d" } " dismiss, " kbd { "u" } " undo, " kbd { "?" } " all keys" }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 fn page_link(queue: &str, filters: &Filters, page: i64) -> String {

@@ -29,7 +29,7 @@ pub async fn page(
     let title = format!("Item {id}");
     let shell =
         Shell { title: &title, caller: Some(&user.caller), csrf: Some(&user.csrf), section: &detail.item.queue };
-    Ok(Html(layout::page(&shell, body(&detail, &user)).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body(&detail, &user)).into_string()).into_response())
 }
 
 fn body(detail: &ItemDetail, user: &WebUser) -> Markup {

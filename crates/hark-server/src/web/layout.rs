@@ -20,7 +20,7 @@ pub struct Shell<'a> {
     pub section: &'a str,
 }
 
-pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
+pub fn page(shell: &Shell<'_>, body: &Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -127,7 +127,7 @@ pub fn score(label: &str, value: f32) -> Markup {
 
 /// A message page (errors, refusals) inside the shell.
 pub fn message(shell: &Shell<'_>, heading: &str, text: &str) -> Markup {
-    page(shell, html! { h1 { (heading) } p.message { (text) } })
+    page(shell, &html! { h1 { (heading) } p.message { (text) } })
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn form_page(next: &str, csrf: &str, problem: Option<&str>) -> String {
     let shell = Shell { title: "Sign in", caller: None, csrf: None, section: "login" };
     layout::page(
         &shell,
-        html! {
+        &html! {
             section.login {
                 h1 { "Sign in to hark" }
                 @if let Some(problem) = problem { p.error role="alert" { (problem) } }

@@ -89,12 +89,13 @@ async fn home(user: WebUser) -> Response {
 pub struct WebError {
     pub error: AppError,
     pub json: bool,
-    pub user: Option<WebUser>,
+    /// Boxed: the error travels through every handler's `Result`, and should stay small.
+    pub user: Option<Box<WebUser>>,
 }
 
 impl WebError {
     pub fn new(error: AppError, user: &WebUser, headers: &HeaderMap) -> Self {
-        Self { error, json: wants_json(headers), user: Some(user.clone()) }
+        Self { error, json: wants_json(headers), user: Some(Box::new(user.clone())) }
     }
 }
 

@@ -68,7 +68,7 @@ pub async fn search(
             }
         }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,7 +131,7 @@ pub async fn prospects(
             }
         }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 pub async fn prospects_export(
@@ -197,7 +197,7 @@ pub async fn customer(
             }
         }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }
 
 /// `/sources`: last run, outcome and coverage gaps per source.
@@ -229,5 +229,5 @@ pub async fn sources(State(state): State<ServerState>, user: WebUser, headers: H
             }
         }
     };
-    Ok(Html(layout::page(&shell, body).into_string()).into_response())
+    Ok(Html(layout::page(&shell, &body).into_string()).into_response())
 }

@@ -62,7 +62,7 @@ pub struct Fixture {
     pub admin_token: String,
 }
 
-fn post(source: &str, id: &str, author: Value, text: &str, complaint: f32, intent: f32) -> Value {
+fn post(source: &str, id: &str, author: &Value, text: &str, complaint: f32, intent: f32) -> Value {
     json!({
         "source": source, "external_id": id, "url": format!("https://{source}.example/{id}"),
         "author": author, "text": text, "published_at": "2026-12-01T10:00:00Z",
@@ -79,7 +79,7 @@ fn posts() -> Vec<Value> {
     let mut hostile_post = post(
         "reddit",
         "t3_hostile",
-        json!({"handle": "mayachen_ops", "name": IMG}),
+        &json!({"handle": "mayachen_ops", "name": IMG}),
         &as_html_text(&hostile),
         0.91,
         0.05,
@@ -89,22 +89,22 @@ fn posts() -> Vec<Value> {
     let mut hostile_prospect = post(
         "hackernews",
         "9001",
-        json!({"handle": "pricing_hunter", "name": SVG}),
+        &json!({"handle": "pricing_hunter", "name": SVG}),
         &as_html_text(&format!("Acme CRM pricing vs Pipedrive? {SCRIPT} {JS_URL}")),
         0.05,
         0.8,
     );
     hostile_prospect["title"] = json!(as_html_text(IMG));
     // Links that are not web links never get into the store through ingest.
-    let mut javascript_url = post("reddit", "t3_jsurl", json!({"handle": "x"}), "Acme is down", 0.9, 0.1);
+    let mut javascript_url = post("reddit", "t3_jsurl", &json!({"handle": "x"}), "Acme is down", 0.9, 0.1);
     javascript_url["url"] = json!(JS_URL);
-    let mut data_url = post("reddit", "t3_dataurl", json!({"handle": "y"}), "Acme is down", 0.9, 0.1);
+    let mut data_url = post("reddit", "t3_dataurl", &json!({"handle": "y"}), "Acme is down", 0.9, 0.1);
     data_url["url"] = json!(DATA_URL);
     vec![
         post(
             "reddit",
             "t3_a",
-            json!({"handle": "mayachen_ops"}),
+            &json!({"handle": "mayachen_ops"}),
             "Acme Sync lost our shipment data again. Third time this month.",
             0.93,
             0.05,
@@ -112,7 +112,7 @@ fn posts() -> Vec<Value> {
         post(
             "reddit",
             "t3_d",
-            json!({"handle": "mayachen_ops"}),
+            &json!({"handle": "mayachen_ops"}),
             "Acme Sync export to CSV has been broken since the update.",
             0.8,
             0.05,
@@ -120,7 +120,7 @@ fn posts() -> Vec<Value> {
         post(
             "hackernews",
             "101",
-            json!({"handle": "alice_dev"}),
+            &json!({"handle": "alice_dev"}),
             "Comparing Acme CRM and Pipedrive pricing for a 20 person team, any advice?",
             0.1,
             0.9,
@@ -128,7 +128,7 @@ fn posts() -> Vec<Value> {
         post(
             "hackernews",
             "102",
-            json!({"handle": "tokafor"}),
+            &json!({"handle": "tokafor"}),
             "We want to add Acme Inbox seats for the new office. Who do I talk to?",
             0.05,
             0.88,
@@ -136,7 +136,7 @@ fn posts() -> Vec<Value> {
         post(
             "reddit",
             "t3_b",
-            json!({"handle": "randomuser"}),
+            &json!({"handle": "randomuser"}),
             "Acme support never answered my ticket, really disappointed.",
             0.9,
             0.05,
@@ -144,7 +144,7 @@ fn posts() -> Vec<Value> {
         post(
             "rss",
             "urn:hark-test:r8",
-            json!({"name": "Lars", "email": "lb@fjordline.example"}),
+            &json!({"name": "Lars", "email": "lb@fjordline.example"}),
             "Acme Sync has been dropping our shipment notes since Monday and nobody answers the support line.",
             0.9,
             0.05,

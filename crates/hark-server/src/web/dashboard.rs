@@ -211,25 +211,33 @@ fn volume(root: &Area<'_>, figures: &Stats) -> DrawResult {
 
 fn sentiment(root: &Area<'_>, figures: &Stats) -> DrawResult {
     let days: Vec<&str> = figures.sentiment.iter().map(|day| day.day.as_str()).collect();
+    // Half a day of room on both sides, so a single day is a visible point, not an edge.
+    let right = days.len().max(1) as f64 - 0.5;
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(40)
-        .build_cartesian_2d(0..days.len().max(2) - 1, 0.0..1.0)?;
+        .build_cartesian_2d(-0.5..right, 0.0..1.0)?;
     chart
         .configure_mesh()
-        .x_labels(6)
-        .x_label_formatter(&|index| days.get(*index).map_or(String::new(), |day| day[5..].to_owned()))
+        .x_labels(days.len().clamp(1, 6))
+        .x_label_formatter(&|x| {
+            let index = x.round();
+            if (x - index).abs() > 0.01 || index < 0.0 {
+                return String::new();
+            }
+            days.get(index as usize).map_or(String::new(), |day| day[5..].to_owned())
+        })
         .draw()?;
     for (label, color, pick) in [
         ("negative", PALETTE[3], (|day: &DaySentiment| day.negative) as fn(&DaySentiment) -> f64),
         ("positive", PALETTE[2], |day: &DaySentiment| day.positive),
     ] {
+        let points: Vec<(f64, f64)> =
+            figures.sentiment.iter().enumerate().map(|(index, day)| (index as f64, pick(day))).collect();
+        chart.draw_series(points.iter().map(|point| Circle::new(*point, 4, color.filled())))?;
         chart
-            .draw_series(LineSeries::new(
-                figures.sentiment.iter().enumerate().map(|(index, day)| (index, pick(day))),
-                color.stroke_width(2),
-            ))?
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
     }
@@ -244,7 +252,7 @@ fn bars(root: &Area<'_>, values: &[(String, f64)], unit: &str) -> DrawResult {
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(50)
-        .build_cartesian_2d((0..values.len().max(1)).into_segmented(), 0.0..top * 1.1)?;
+        .build_cartesian_2d((0..values.len().max(1) - 1).into_segmented(), 0.0..top * 1.1)?;
     chart
         .configure_mesh()
         .y_desc(unit)
@@ -348,5 +356,18 @@ mod tests {
                 "{name}: {svg}"
             );
         }
+    }
+
+    #[test]
+    fn a_single_day_of_sentiment_is_drawn_as_points() {
+        let figures = Stats {
+            since: chrono::Utc::now(),
+            volume: Vec::new(),
+            sentiment: vec![DaySentiment { day: "2026-12-01".into(), negative: 0.7, positive: 0.1, mentions: 4 }],
+            share_of_voice: Vec::new(),
+            queues: Vec::new(),
+        };
+        let svg = draw("sentiment", &figures, &[]).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
     }
 }

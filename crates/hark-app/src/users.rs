@@ -130,7 +130,8 @@ pub async fn list_users(app: &App, caller: &Caller) -> AppResult<Vec<UserView>> 
     store.list_users().await.internal("listing users")?.into_iter().map(view).collect()
 }
 
-/// Disables (or enables again) a user: a disabled user's tokens and password stop working.
+/// Disables (or enables again) a user: a disabled user's tokens, password and sessions stop
+/// working.
 pub async fn set_disabled(app: &App, caller: &Caller, name: &str, disabled: bool) -> AppResult<UserView> {
     caller.require(Permission::Admin)?;
     let store = app.store().await.internal("opening the store")?;
@@ -141,6 +142,10 @@ pub async fn set_disabled(app: &App, caller: &Caller, name: &str, disabled: bool
     audit(app, caller, action, name, serde_json::json!({})).await?;
     let user =
         store.user_by_name(name).await.internal("reading a user")?.ok_or_else(|| AppError::not_found("user", name))?;
+    if disabled {
+        // Signed out everywhere: enabling the user again does not bring old sessions back.
+        store.delete_user_sessions(user.id).await.internal("ending the user's sessions")?;
+    }
     view(user)
 }
 

@@ -66,6 +66,10 @@ pub struct CustomerLinkView {
     pub state: String,
     /// handle, email, domain, name_company or manual.
     pub method: String,
+    /// Why the match was made (the evidence for it), in words.
+    pub evidence_for: Vec<String>,
+    /// What speaks against it (a match with any is proposed at most), in words.
+    pub evidence_against: Vec<String>,
 }
 
 impl MentionView {
@@ -128,6 +132,7 @@ pub async fn customer_links(store: &Store, ids: &[MentionId]) -> AppResult<HashM
     }
     let mut out = HashMap::new();
     for (mention_id, found) in best {
+        let (evidence_for, evidence_against) = hark_pipeline::matching::evidence::reasons(&found.evidence);
         let Some(Some(customer)) = records.get(found.customer_id.as_str()).cloned() else {
             continue;
         };
@@ -140,6 +145,8 @@ pub async fn customer_links(store: &Store, ids: &[MentionId]) -> AppResult<HashM
                 confidence: found.confidence,
                 state: found.state.as_str().to_owned(),
                 method: found.method.as_str().to_owned(),
+                evidence_for,
+                evidence_against,
             },
         );
     }

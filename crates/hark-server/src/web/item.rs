@@ -148,6 +148,12 @@ fn customer_card(detail: &ItemDetail, user: &WebUser) -> Markup {
                         " (" (customer.crm_ref) ") · " span #match-state { (customer.state) } " by " (customer.method)
                         " · confidence " (format!("{:.2}", customer.confidence))
                     }
+                    @if !customer.evidence_for.is_empty() {
+                        p { "For: " } ul #evidence-for { @for reason in &customer.evidence_for { li { (reason) } } }
+                    }
+                    @if !customer.evidence_against.is_empty() {
+                        p { "Against: " } ul #evidence-against { @for reason in &customer.evidence_against { li { (reason) } } }
+                    }
                     @if customer.state != "confirmed" && user.caller.may(hark_app::access::Permission::Matches) {
                         div.match-actions {
                             @for (decision, label) in [("confirm", "Confirm customer"), ("reject", "Not this customer")] {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use hark_classifier::ModelPaths;
 use hark_connectors::http::{HttpClient, HttpConfig};
+use hark_core::text::thousands;
 use hark_core::{Mention, Signals};
 use hark_pipeline::Pipeline;
 use hark_pipeline::crm_import::{CrmFormat, parse_customers};
@@ -222,19 +223,6 @@ pub async fn prepare_data_dir(dir: &Path, fresh: bool) -> AppResult<()> {
         ));
     }
     Ok(())
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// What the demo did, printed as tables or (`--json`) as one JSON object.

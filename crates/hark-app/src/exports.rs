@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use hark_core::MentionId;
+use hark_core::text::snippet;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -222,15 +223,6 @@ fn neutralise_formula(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_owned() }
 }
 
-fn shorten(text: &str, chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= chars {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(chars - 1).collect::<String>())
-    }
-}
-
 fn item_row(item: &ItemView, customers: &HashMap<String, hark_core::Customer>) -> Row {
     let mention = &item.mention;
     let customer =
@@ -250,7 +242,7 @@ fn item_row(item: &ItemView, customers: &HashMap<String, hark_core::Customer>) -
         handle,
         url: mention.url.clone(),
         reason: item.reason.clone(),
-        text: shorten(&mention.text, 500),
+        text: snippet(&mention.text, 500),
         intent: mention.signals.as_ref().map(|signals| signals.intent),
         status: if customer.is_some() { "OPEN".to_owned() } else { "NEW".to_owned() },
         owner: item.assignee.clone().or_else(|| customer.and_then(|customer| customer.owner.clone())),
@@ -387,7 +379,7 @@ fn prospect_row(prospect: &ProspectView, post: Option<&crate::views::MentionView
         handle: Some(prospect.author.clone()),
         url: post.and_then(|post| post.url.clone()),
         reason: format!("buying intent {:.2}; topics: {}", prospect.intent, prospect.topics.join(", ")),
-        text: post.map(|post| shorten(&post.text, 500)).unwrap_or_default(),
+        text: post.map(|post| snippet(&post.text, 500)).unwrap_or_default(),
         intent: Some(prospect.intent),
         status: "NEW".to_owned(),
         owner: None,

@@ -88,12 +88,4 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `text` on one line, cut to `width` characters with an ellipsis.
-pub(crate) fn snippet(text: &str, width: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= width {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(width.saturating_sub(1)).collect::<String>())
-    }
-}
+pub(crate) use hark_core::text::snippet;

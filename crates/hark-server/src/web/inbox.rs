@@ -173,14 +173,7 @@ fn row(item: &ItemView) -> Markup {
     }
 }
 
-pub fn snippet(text: &str, width: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= width {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(width - 1).collect::<String>())
-    }
-}
+pub use hark_core::text::snippet;
 
 /// The bulk form: the CSRF token, the state to move to, an optional reason, and the selected
 /// items (repeated `ids` fields).

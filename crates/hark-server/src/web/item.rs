@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::response::{Html, IntoResponse, Json, Redirect};
 use hark_app::matches::{self, DecideRequest, Decision};
 use hark_app::queue::{self, DismissReason, ItemDetail, Transition};
 use maud::{Markup, html};
@@ -182,18 +182,16 @@ pub struct TransitionForm {
 }
 
 /// The answer to an action: JSON for scripts, back to the item for forms (or to the inbox
-/// when the item left the caller's queues).
-fn answer(headers: &HeaderMap, detail: &ItemDetail, user: &WebUser) -> Response {
+/// when the item left the caller's queues); a refusal as the error page or JSON.
+fn answer(headers: &HeaderMap, user: &WebUser, result: hark_app::AppResult<ItemDetail>) -> WebResult {
+    let detail = result.map_err(|error| WebError::new(error, user, headers))?;
     if wants_json(headers) {
-        return Json(detail).into_response();
+        return Ok(Json(detail).into_response());
     }
     let visible = queue::parse_queue(&detail.item.queue)
         .is_ok_and(|queue| user.caller.may(hark_app::access::Permission::Queue(queue)));
-    if visible {
-        Redirect::to(&format!("/items/{}", detail.item.item_id)).into_response()
-    } else {
-        Redirect::to("/").into_response()
-    }
+    let to = if visible { format!("/items/{}", detail.item.item_id) } else { "/".to_owned() };
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn transition(
@@ -206,10 +204,7 @@ pub async fn transition(
     check_csrf(&user, form.csrf.as_deref(), &headers)?;
     let reason = form.reason.filter(|reason| !reason.trim().is_empty());
     let request = Transition { state: form.state, reason, version: form.version };
-    let detail = queue::transition(&state.app, &user.caller, id, &request)
-        .await
-        .map_err(|error| WebError::new(error, &user, &headers))?;
-    Ok(answer(&headers, &detail, &user))
+    answer(&headers, &user, queue::transition(&state.app, &user.caller, id, &request).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,10 +222,7 @@ pub async fn assign(
     axum::Form(form): axum::Form<VersionForm>,
 ) -> WebResult {
     check_csrf(&user, form.csrf.as_deref(), &headers)?;
-    let detail = queue::assign(&state.app, &user.caller, id, Some(&user.caller.name), form.version)
-        .await
-        .map_err(|error| WebError::new(error, &user, &headers))?;
-    Ok(answer(&headers, &detail, &user))
+    answer(&headers, &user, queue::assign(&state.app, &user.caller, id, Some(&user.caller.name), form.version).await)
 }
 
 /// Reverts the user's own last change to the item.
@@ -242,10 +234,7 @@ pub async fn undo(
     axum::Form(form): axum::Form<VersionForm>,
 ) -> WebResult {
     check_csrf(&user, form.csrf.as_deref(), &headers)?;
-    let detail = queue::undo(&state.app, &user.caller, id, form.version)
-        .await
-        .map_err(|error| WebError::new(error, &user, &headers))?;
-    Ok(answer(&headers, &detail, &user))
+    answer(&headers, &user, queue::undo(&state.app, &user.caller, id, form.version).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,10 +251,7 @@ pub async fn note(
     axum::Form(form): axum::Form<NoteForm>,
 ) -> WebResult {
     check_csrf(&user, form.csrf.as_deref(), &headers)?;
-    let detail = queue::note(&state.app, &user.caller, id, &form.text)
-        .await
-        .map_err(|error| WebError::new(error, &user, &headers))?;
-    Ok(answer(&headers, &detail, &user))
+    answer(&headers, &user, queue::note(&state.app, &user.caller, id, &form.text).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,7 +284,7 @@ pub async fn decide_match(
     // The item may have moved to a queue this user does not work.
     let moved = queue::show(&state.app, &user.caller, id).await;
     match moved {
-        Ok(detail) => Ok(answer(&headers, &detail, &user)),
+        Ok(detail) => answer(&headers, &user, Ok(detail)),
         Err(_) if wants_json(&headers) => Ok(Json(serde_json::json!({"moved": true})).into_response()),
         Err(_) => Ok(Redirect::to("/").into_response()),
     }

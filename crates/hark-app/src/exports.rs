@@ -147,35 +147,18 @@ fn cells(row: &Row, crm: CrmColumns) -> Vec<String> {
             cells.extend(row.extra.iter().map(|(_, value)| value.clone()));
             cells
         }
-        CrmColumns::Hubspot => {
+        CrmColumns::Hubspot | CrmColumns::Salesforce => {
             let (first, last) = split_name(&row.name);
-            vec![
-                text(&row.crm_id),
-                first,
-                last,
-                text(&row.email),
-                text(&row.company),
-                row.status.clone(),
-                text(&row.owner),
-                row.source.clone(),
-                text(&row.url),
-                message,
-            ]
-        }
-        CrmColumns::Salesforce => {
-            let (first, last) = split_name(&row.name);
-            vec![
-                text(&row.crm_id),
-                first,
-                last,
-                text(&row.email),
-                row.company.clone().unwrap_or_else(|| "[not provided]".to_owned()),
-                format!("hark: {}", row.source),
-                row.status.clone(),
-                text(&row.owner),
-                text(&row.url),
-                message,
-            ]
+            let mut cells = vec![text(&row.crm_id), first, last, text(&row.email)];
+            if crm == CrmColumns::Hubspot {
+                cells.extend([text(&row.company), row.status.clone(), text(&row.owner), row.source.clone()]);
+            } else {
+                // Salesforce leads need a company: its own placeholder when unknown.
+                let company = row.company.clone().unwrap_or_else(|| "[not provided]".to_owned());
+                cells.extend([company, format!("hark: {}", row.source), row.status.clone(), text(&row.owner)]);
+            }
+            cells.extend([text(&row.url), message]);
+            cells
         }
     }
 }

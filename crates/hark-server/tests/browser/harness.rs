@@ -338,8 +338,13 @@ impl Page {
     /// What injected markup would leave behind: whether a payload ran (`window.__xss`),
     /// clickable javascript:/data: links, and script, event-handler or SVG elements.
     pub async fn injection_findings(&self) -> Value {
-        // Give an injected image's error handler or an SVG's load handler the chance to run.
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        // Wait until the page and every image have finished (an injected image's error
+        // handler or an SVG's load handler would have been queued by then).
+        self.wait_until(
+            "the page and its images to finish loading",
+            "return document.readyState === 'complete' && Array.from(document.images).every(image => image.complete);",
+        )
+        .await;
         self.run(
             "return {\
                xss: typeof window.__xss,\

@@ -29,8 +29,3 @@ pub async fn cues(app: &App, caller: &Caller, id: i64) -> AppResult<Vec<String>>
     let scored = worker.classify(vec![text_for(&mention)]).await.internal("finding the cues")?;
     Ok(scored.into_iter().next().map(|signals| signals.cues).unwrap_or_default())
 }
-
-/// Whether a classifier can be loaded here (the model files are present).
-pub fn model_available() -> bool {
-    hark_classifier::ModelPaths::locate().is_ok()
-}

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 DEMO_DATA ?= demo-data
 
-.PHONY: all build test demo model browser-deps lint fmt bench-import clean help
+.PHONY: all build test demo model browser-deps lint fmt bench-import check-deploy clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make browser-deps   Debian's chromium + chromium-driver (when missing) and axe-core (pinned) for the browser tests"
 	@echo "make lint    rustfmt and clippy, warnings are errors"
 	@echo "make bench-import   time a 100,000-row customer import"
+	@echo "make check-deploy   offline checks of deploy/ (systemd units, manifests, compose, Dockerfile, alert rules)"
 
 build:
 	$(CARGO) build --workspace --locked
@@ -43,6 +44,9 @@ fmt:
 bench-import:
 	$(CARGO) build --release --locked -p hark-cli
 	scripts/bench-import.sh
+
+check-deploy:
+	scripts/check-deploy.sh
 
 clean:
 	$(CARGO) clean

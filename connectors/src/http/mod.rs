@@ -288,7 +288,9 @@ impl HttpClient {
                 tracing::info!(url = %shown, wait_ms = paused.as_millis() as u64, "waiting for the source's rate limit");
                 tokio::time::sleep(paused).await;
             }
-            waited += queued.elapsed();
+            let queue_wait = queued.elapsed();
+            waited += queue_wait;
+            record_wait(&host, queue_wait);
             let mut request = self.client.request(method.clone(), parsed.clone());
             for (name, value) in headers {
                 request = request.header(*name, *value);
@@ -296,7 +298,14 @@ impl HttpClient {
             if let Some(body) = &body {
                 request = request.header(reqwest::header::CONTENT_TYPE, body.content_type).body(body.bytes.clone());
             }
-            let retry_wait = match request.send().await {
+            let sent = request.send().await;
+            let status_label = match &sent {
+                Ok(response) => response.status().as_str().to_owned(),
+                Err(_) => "error".to_owned(),
+            };
+            metrics::counter!("hark_http_requests_total", "host" => host.clone(), "status" => status_label)
+                .increment(1);
+            let retry_wait = match sent {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     self.observe(&host, credential, response.headers());
@@ -322,6 +331,7 @@ impl HttpClient {
                             }
                             tracing::warn!(url = %shown, status, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
                             waited += wait;
+                            record_wait(&host, wait);
                             wait
                         }
                         500..=599 if attempt <= self.config.max_retries => self.backoff(attempt - 1),
@@ -374,6 +384,14 @@ impl HttpClient {
                 }
             }
         }
+    }
+}
+
+/// Time spent waiting for a host's quota or its Retry-After, for `/metrics`.
+fn record_wait(host: &str, wait: Duration) {
+    if !wait.is_zero() {
+        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        metrics::counter!("hark_rate_limit_wait_milliseconds_total", "host" => host.to_owned()).increment(millis);
     }
 }
 

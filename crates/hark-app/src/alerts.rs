@@ -199,7 +199,15 @@ pub fn spawn_delivery(app: App) -> tokio::task::JoinHandle<()> {
                 }
             }
             if let Some(notifier) = &notifier {
-                match deliver_with(&app, &caller, notifier, now).await {
+                let delivered = deliver_with(&app, &caller, notifier, now).await;
+                if let Ok(summary) = &delivered {
+                    for (outcome, count) in
+                        [("delivered", summary.delivered), ("failed", summary.failed), ("dead", summary.dead)]
+                    {
+                        metrics::counter!("hark_alert_deliveries_total", "outcome" => outcome).increment(count);
+                    }
+                }
+                match delivered {
                     Ok(summary) if summary.failed + summary.dead > 0 => {
                         tracing::warn!(
                             delivered = summary.delivered,

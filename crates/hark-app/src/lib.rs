@@ -12,6 +12,7 @@
 pub mod access;
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod classify;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod pull;
 pub mod queue;
 pub mod reindex;
 pub mod search;
+pub mod service;
 pub mod sessions;
 pub mod sources;
 pub mod stats;
@@ -87,6 +89,9 @@ struct Inner {
     classifier: OnceCell<ClassifierWorker>,
     /// The index writer, opened once per process (tantivy allows one writer per directory).
     indexer: std::sync::OnceLock<Option<Arc<Indexer>>>,
+    /// Set by `hark run`: whether this process scores new mentions (its readiness then
+    /// includes the model).
+    scoring: std::sync::OnceLock<bool>,
 }
 
 impl App {
@@ -107,6 +112,7 @@ impl App {
                 store: OnceCell::new(),
                 classifier: OnceCell::new(),
                 indexer: std::sync::OnceLock::new(),
+                scoring: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -129,6 +135,17 @@ impl App {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// Whether this process runs the pipeline and scores new mentions: `None` when it only
+    /// serves, `Some(false)` when it runs unscored.
+    pub fn scoring(&self) -> Option<bool> {
+        self.inner.scoring.get().copied()
+    }
+
+    fn set_scoring(&self, scoring: bool) {
+        // Set once per process, by `hark run`; a second run in the same process keeps it.
+        let _already = self.inner.scoring.set(scoring);
     }
 
     /// The store, opened (and migrated) on first use.
@@ -173,6 +190,12 @@ impl App {
             }
         };
         Ok(self.inner.indexer.get_or_init(|| opened).clone())
+    }
+
+    /// The index writer if this process opened it already (never opens it: a process that
+    /// only looks must not take the writer's lock from the one that indexes).
+    pub fn opened_indexer(&self) -> Option<Arc<Indexer>> {
+        self.inner.indexer.get().cloned().flatten()
     }
 
     /// The pipeline with the matching, routing and index stages; with `classify`, the model is

@@ -275,6 +275,68 @@ SIGINT or SIGTERM stop accepting connections and finish the requests in flight."
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
         addr: std::net::SocketAddr,
     },
+    /// Run hark as a service: every source on its schedule through the pipeline, alerts, and the web app and API
+    #[command(long_about = "Run hark as a service until stopped: every [[sources]] entry is pulled on its \
+`interval` (default 15m) with ±10% jitter, at most --max-concurrent passes at a time; pages flow through \
+bounded channels from fetching to scoring (batched, on the classifier thread) to saving (page and cursor \
+in one transaction), matching, routing and indexing, so a slow stage slows the fetchers instead of \
+filling memory. A source that fails, panics or stalls is recorded in the run ledger (`hark sources`) \
+and retried with backoff (30s, doubling, capped at 1h or its interval) while the others go on. \
+Alerts are delivered to the webhooks meanwhile. The web app, the API, /healthz, /readyz and /metrics \
+(Prometheus) are served on --addr unless --no-serve.\n\n\
+SIGINT or SIGTERM: no new fetches, the pages already fetched are saved with their cursors, runs are \
+closed, and hark exits 0 (1 if that takes longer than --grace). A second signal exits at once; that is \
+safe too, since each page and its cursor are saved in one transaction. One service per data directory \
+(run.lock); runs a killed service left open are closed on start as coverage gaps.\n\n\
+--once pulls every source once and exits (for cron or a systemd timer): exit code 3 when a source failed.")]
+    Run {
+        /// Address to serve the web app, the API and /metrics on
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: std::net::SocketAddr,
+        /// Do not serve: only pull, process and deliver alerts
+        #[arg(long)]
+        no_serve: bool,
+        /// One pass of every source, then exit (nothing is served)
+        #[arg(long)]
+        once: bool,
+        /// Store new mentions unscored (no model needed)
+        #[arg(long)]
+        no_classify: bool,
+        /// Source passes running at once at most
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+        max_concurrent: u16,
+        /// Pages waiting between stages at most (back-pressure on the fetchers)
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        channel_pages: u16,
+        /// After SIGINT or SIGTERM, how long the pages in flight may take to be saved
+        #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+        grace: std::time::Duration,
+        /// A fetch without an answer for this long counts as a stalled source
+        #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = parse_duration)]
+        stall_after: std::time::Duration,
+    },
+    /// Copy the store and the configuration into a new directory, while hark keeps running
+    #[command(long_about = "Copy the store (a consistent snapshot: SQLite's VACUUM INTO, taken while \
+`hark run` keeps going) and the configuration file into DIR, which must be new or empty, with a \
+manifest.json (hark and schema versions, counts, sha256 of each file) written last. The search index is \
+not copied: `hark restore` rebuilds it. Secrets are not in the backup (they live in the environment).")]
+    Backup {
+        /// A new or empty directory
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `hark backup` into the data directory (stop `hark run` first)
+    #[command(long_about = "Restore a backup made by `hark backup` into the data directory: the manifest, \
+the checksums, SQLite's integrity check and the schema version are checked first (a backup from a newer \
+hark is refused). Refused while `hark run` uses the data directory. A store already there is never \
+deleted: with --force it is kept beside as hark.db.before-restore-<time>. The configuration is restored \
+where --config points if no file is there. The search index is rebuilt from the restored store.")]
+    Restore {
+        /// A directory written by `hark backup`
+        dir: PathBuf,
+        /// Replace a store that is already there (it is kept beside, renamed)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -460,6 +522,11 @@ pub struct TrainArgs {
     /// Random seed
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// A duration such as `30s`, `5m` or `1h30m`.
+fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
+    hark_app::config::parse_interval(raw)
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {

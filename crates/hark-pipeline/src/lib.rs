@@ -37,6 +37,7 @@ pub mod notify;
 pub mod prospects;
 pub mod pull;
 pub mod routing;
+pub mod service;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -210,11 +211,21 @@ impl Pipeline {
         mentions: Vec<Mention>,
         cursor: Option<&str>,
     ) -> Result<PageOutcome, PipelineError> {
+        let mut page = self.prepare_page(source_id, mentions).await?;
+        self.score_pages(std::slice::from_mut(&mut page)).await?;
+        self.commit_page(source_id, page, cursor).await
+    }
+
+    /// The first step of [`Pipeline::process_page`]: dedupes the page and finds the mentions
+    /// the classifier has to score (those not stored yet and not scored already). `hark run`
+    /// calls the three steps as stages of its own, so that it can score several pages in one
+    /// batch while the previous ones are saved.
+    pub async fn prepare_page(&self, source_id: &str, mentions: Vec<Mention>) -> Result<PreparedPage, PipelineError> {
         let before = mentions.len();
-        let mut unique = dedupe_within_page(mentions);
+        let unique = dedupe_within_page(mentions);
         let repeated_in_page = before - unique.len();
-        let (mut complaints, mut intents) = (0, 0);
-        if let Some(worker) = &self.classifier {
+        let mut unscored = Vec::new();
+        if self.classifier.is_some() {
             // Only mentions not stored yet are worth the encoder's time.
             let ids: Vec<MentionId> = unique.iter().map(|mention| mention.id.clone()).collect();
             let stored = self
@@ -223,25 +234,63 @@ impl Pipeline {
                 .await
                 .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
             // Mentions that arrive with scores (a mention file from an earlier run) keep them.
-            let fresh: Vec<usize> = (0..unique.len())
+            unscored = (0..unique.len())
                 .filter(|index| !stored.contains(&unique[*index].id) && unique[*index].signals.is_none())
                 .collect();
-            if !fresh.is_empty() {
-                let texts = fresh.iter().map(|index| classify::text_for(&unique[*index])).collect();
-                let signals = worker.classify(texts).await?;
-                for (index, signals) in fresh.into_iter().zip(signals) {
-                    let (complaint, intent) = worker.flags(&signals);
-                    complaints += usize::from(complaint);
-                    intents += usize::from(intent);
-                    unique[index].signals = Some(signals);
-                }
+        }
+        Ok(PreparedPage { mentions: unique, unscored, repeated_in_page, complaints: 0, intents: 0 })
+    }
+
+    /// Scores what [`Pipeline::prepare_page`] left unscored in `pages`, in one batch for the
+    /// classifier (nothing without one).
+    pub async fn score_pages(&self, pages: &mut [PreparedPage]) -> Result<(), PipelineError> {
+        let Some(worker) = &self.classifier else { return Ok(()) };
+        let texts: Vec<String> = pages
+            .iter()
+            .flat_map(|page| page.unscored.iter().map(|index| classify::text_for(&page.mentions[*index])))
+            .collect();
+        if texts.is_empty() {
+            return Ok(());
+        }
+        let count = texts.len();
+        let started = std::time::Instant::now();
+        let mut signals = worker.classify(texts).await?.into_iter();
+        metrics::histogram!("hark_classify_batch_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("hark_classify_batch_texts").record(count as f64);
+        for page in pages {
+            for index in std::mem::take(&mut page.unscored) {
+                let Some(scored) = signals.next() else {
+                    return Err(PipelineError::Classify(format!("the classifier answered fewer than {count} texts")));
+                };
+                let (complaint, intent) = worker.flags(&scored);
+                page.complaints += usize::from(complaint);
+                page.intents += usize::from(intent);
+                page.mentions[index].signals = Some(scored);
             }
         }
+        Ok(())
+    }
+
+    /// The rest of [`Pipeline::process_page`]: persists the prepared page with `cursor` in
+    /// one transaction, then matches, routes and indexes what was new.
+    pub async fn commit_page(
+        &self,
+        source_id: &str,
+        page: PreparedPage,
+        cursor: Option<&str>,
+    ) -> Result<PageOutcome, PipelineError> {
+        let PreparedPage { mentions: unique, repeated_in_page, complaints, intents, .. } = page;
         let saved = self
             .store
             .save_page_at(source_id, &unique, cursor, self.clock.now())
             .await
             .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
+        let source = source_id.to_owned();
+        metrics::counter!("hark_pages_total", "source" => source.clone(), "stage" => "persisted").increment(1);
+        metrics::counter!("hark_mentions_total", "source" => source.clone(), "stage" => "new")
+            .increment(saved.inserted.len() as u64);
+        metrics::counter!("hark_mentions_total", "source" => source, "stage" => "duplicate")
+            .increment((saved.duplicates + repeated_in_page) as u64);
         tracing::debug!(
             source_id,
             new = saved.inserted.len(),
@@ -397,6 +446,25 @@ impl Pipeline {
                 rate_limit_wait_ms: 0,
             },
         })
+    }
+}
+
+/// A page between [`Pipeline::prepare_page`] and [`Pipeline::commit_page`]: deduped, and
+/// scored once [`Pipeline::score_pages`] ran.
+#[derive(Debug, Clone)]
+pub struct PreparedPage {
+    mentions: Vec<Mention>,
+    /// Indexes of the mentions still to be scored.
+    unscored: Vec<usize>,
+    repeated_in_page: usize,
+    complaints: usize,
+    intents: usize,
+}
+
+impl PreparedPage {
+    /// Mentions the classifier still has to score.
+    pub fn unscored(&self) -> usize {
+        self.unscored.len()
     }
 }
 

@@ -1,5 +1,6 @@
-//! `/healthz` (the process answers) and `/readyz` (the store opens and answers), without
-//! authentication, for load balancers and orchestrators.
+//! `/healthz` (the process answers), `/readyz` (store, model, index; failing sources in the
+//! details) and `/metrics`, without authentication, for load balancers, orchestrators and
+//! Prometheus.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +11,11 @@ use axum::{Json, Router};
 use crate::ServerState;
 
 pub fn router(state: ServerState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::metrics))
+        .with_state(state)
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -19,7 +24,10 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
     match hark_app::health::ready(&state.app).await {
-        Ok(report) => (StatusCode::OK, Json(serde_json::to_value(report).unwrap_or_default())),
+        Ok(report) => {
+            let status = if report.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            (status, Json(serde_json::to_value(report).unwrap_or_default()))
+        }
         Err(err) => {
             tracing::warn!(error = %err, "not ready");
             (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable", "reason": err.message})))

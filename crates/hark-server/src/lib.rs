@@ -14,6 +14,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod web;
 

@@ -22,6 +22,11 @@ pub enum StoreError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    #[error(
+        "{path} was written by a newer hark (schema version {found}; this binary knows up to {known}): \
+         upgrade hark, or restore a backup taken with this version (`hark restore`)"
+    )]
+    NewerSchema { path: PathBuf, found: i64, known: i64 },
     #[error("database error while {context}")]
     Query {
         context: &'static str,

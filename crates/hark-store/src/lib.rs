@@ -63,6 +63,28 @@ pub const DATABASE_FILE: &str = "hark.db";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// What [`Store::inspect`] found in a database file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseFacts {
+    /// `ok`, or what SQLite's integrity check found wrong.
+    pub integrity: String,
+    pub schema_version: i64,
+    pub mentions: i64,
+    pub customers: i64,
+}
+
+/// The last migration applied to the database behind `pool` (0 for a new one).
+async fn applied_schema_version(pool: &SqlitePool) -> std::result::Result<i64, sqlx::Error> {
+    let tracked: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_one(pool)
+            .await?;
+    if tracked == 0 {
+        return Ok(0);
+    }
+    sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(pool).await
+}
+
 /// A handle on the store; cheap to clone (it wraps a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -89,6 +111,21 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        // An older binary must not touch a newer schema: refuse before migrating anything (on a
+        // connection of its own, so the pool's connections never see the schema before it).
+        let found = {
+            let check = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await
+                .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+            let found = applied_schema_version(&check).await;
+            check.close().await;
+            found.map_err(|source| StoreError::Open { path: path.to_owned(), source })?
+        };
+        if found > Self::schema_version_known() {
+            return Err(StoreError::NewerSchema { path: path.to_owned(), found, known: Self::schema_version_known() });
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -96,6 +133,57 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
         Ok(Self { pool, path: path.to_owned() })
+    }
+
+    /// The newest schema version this binary knows (its last migration).
+    pub fn schema_version_known() -> i64 {
+        MIGRATOR.migrations.iter().map(|migration| migration.version).max().unwrap_or(0)
+    }
+
+    /// The schema version of this database (its last applied migration).
+    pub async fn schema_version(&self) -> Result<i64> {
+        applied_schema_version(&self.pool).await.map_err(query_error("reading the schema version"))
+    }
+
+    /// Writes a consistent copy of the whole database to `target` (a new file) while others
+    /// go on writing: SQLite's `VACUUM INTO`, one read transaction, compacted.
+    pub async fn backup_into(&self, target: &Path) -> Result<()> {
+        let target = target.to_str().ok_or_else(|| StoreError::Corrupt {
+            what: "backup path",
+            detail: format!("{} is not valid UTF-8", target.display()),
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .map_err(query_error("copying the database"))?;
+        Ok(())
+    }
+
+    /// Checks a database file without migrating or changing it: SQLite's integrity check,
+    /// its schema version, and its mention and customer counts.
+    pub async fn inspect(path: &Path) -> Result<DatabaseFacts> {
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
+            .read_only(true)
+            .immutable(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        let facts = async {
+            let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
+            let schema_version = applied_schema_version(&pool).await?;
+            let mentions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions").fetch_one(&pool).await?;
+            let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&pool).await?;
+            Ok::<_, sqlx::Error>(DatabaseFacts { integrity, schema_version, mentions, customers })
+        }
+        .await
+        .map_err(query_error("inspecting a database file"));
+        pool.close().await;
+        facts
     }
 
     pub fn path(&self) -> &Path {
@@ -171,5 +259,53 @@ mod tests {
         .await
         .unwrap();
         assert!(next > 3);
+    }
+
+    #[tokio::test]
+    async fn an_older_binary_refuses_a_newer_schema_and_leaves_it_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), Store::schema_version_known());
+        let newer = Store::schema_version_known() + 1;
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (?, 'from a newer release', TRUE, X'00', 0)",
+        )
+        .bind(newer)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        store.close().await;
+
+        let refused = Store::open_in(dir.path()).await.unwrap_err();
+        assert!(matches!(refused, StoreError::NewerSchema { found, .. } if found == newer), "{refused:?}");
+        let message = refused.to_string();
+        assert!(message.contains("newer hark") && message.contains("hark restore"), "{message}");
+        let facts = Store::inspect(&dir.path().join(DATABASE_FILE)).await.unwrap();
+        assert_eq!((facts.schema_version, facts.integrity.as_str()), (newer, "ok"));
+    }
+
+    #[tokio::test]
+    async fn a_backup_is_a_consistent_copy_taken_while_the_store_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let mention = hark_core::Mention::new(
+            hark_core::SourceKind::parse("reddit").unwrap(),
+            "r",
+            "a1",
+            "text",
+            chrono::Utc::now(),
+        );
+        store.save_page("r", &[mention], Some("cursor-1")).await.unwrap();
+        let copy = dir.path().join("copy.db");
+        store.backup_into(&copy).await.unwrap();
+        // The original goes on being written; the copy is what was there.
+        store.save_page("r", &[], Some("cursor-2")).await.unwrap();
+        let facts = Store::inspect(&copy).await.unwrap();
+        assert_eq!((facts.integrity.as_str(), facts.mentions, facts.customers), ("ok", 1, 0));
+        let restored = Store::open(&copy).await.unwrap();
+        assert_eq!(restored.cursor("r").await.unwrap().as_deref(), Some("cursor-1"));
+        // The copy refuses to be overwritten.
+        assert!(store.backup_into(&copy).await.is_err());
     }
 }

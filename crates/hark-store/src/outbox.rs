@@ -171,6 +171,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Deliveries given up and not replayed.
+    pub async fn count_dead_letters(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM alert_deliveries WHERE dead_at IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error("counting dead letters"))
+    }
+
     /// Deliveries given up, most recently first.
     pub async fn dead_letters(&self, limit: i64) -> Result<Vec<Delivery>> {
         let sql = sqlx::AssertSqlSafe(format!(

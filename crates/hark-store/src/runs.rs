@@ -62,6 +62,33 @@ impl Store {
         Ok(())
     }
 
+    /// Closes runs still marked running (of one source, or of all) as `failed` (no page) or
+    /// `partial`, with `kind` and `message`: a process that died mid-run, or a pass that
+    /// panicked, leaves them behind, and until closed they would hide the gap they are.
+    /// Returns how many were closed.
+    pub async fn close_abandoned_runs(
+        &self,
+        source_id: Option<&str>,
+        now: DateTime<Utc>,
+        kind: &str,
+        message: &str,
+    ) -> Result<u64> {
+        let closed = sqlx::query(
+            "UPDATE runs SET finished_at = ?, outcome = CASE WHEN pages > 0 THEN 'partial' ELSE 'failed' END,
+                error_kind = ?, error = ?
+             WHERE outcome = 'running' AND (? IS NULL OR source_id = ?)",
+        )
+        .bind(timestamp::encode(now))
+        .bind(kind)
+        .bind(message)
+        .bind(source_id)
+        .bind(source_id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("closing abandoned runs"))?;
+        Ok(closed.rows_affected())
+    }
+
     pub async fn run(&self, id: i64) -> Result<Option<Run>> {
         let row = sqlx::query("SELECT * FROM runs WHERE id = ?")
             .bind(id)

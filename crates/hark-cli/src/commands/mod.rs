@@ -2,6 +2,7 @@
 //! it returns an exit code.
 
 mod alerts;
+mod backup;
 mod bench;
 mod classify;
 mod connectors;
@@ -17,6 +18,7 @@ mod prospects;
 mod pull;
 mod queue;
 mod reindex;
+mod run;
 mod search;
 mod serve;
 mod sources;
@@ -85,6 +87,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Alerts(command) => alerts::run(&context.app, context.json(), command).await,
         Command::Export(command) => export::run(&context.app, command).await,
         Command::Serve { addr } => serve::run(&context.app, addr).await,
+        Command::Run { addr, no_serve, once, no_classify, max_concurrent, channel_pages, grace, stall_after } => {
+            let request = hark_app::service::RunRequest {
+                once,
+                classify: !no_classify,
+                max_concurrent: usize::from(max_concurrent),
+                channel_pages: usize::from(channel_pages),
+                stall_after,
+                ..hark_app::service::RunRequest::default()
+            };
+            run::run(&context, run::RunArgs { addr, serve: !no_serve, request, grace }).await
+        }
+        Command::Backup { dir } => backup::backup(&context, &dir).await,
+        Command::Restore { dir, force } => backup::restore(&context, &dir, force).await,
     }
 }
 

@@ -1,0 +1,186 @@
+//! The long-running service (`hark run`): the configured sources on their schedule through
+//! the pipeline ([`hark_pipeline::service`]), the alert loop, and the guard that keeps one
+//! service per data directory. Serving the web app beside it is the front end's business
+//! (the CLI starts `hark-server` on the same [`App`]).
+//!
+//! On start it takes the data directory's lock (`run.lock`: a second `hark run`, or a
+//! `hark restore`, is refused while it is held), closes the runs a killed process left open
+//! (they become coverage gaps, refetched from the saved cursors), and loads the model. It
+//! returns when `stop` turns true and the pages in flight are saved, or after one pass of
+//! every source with `once`.
+
+use std::fs::File;
+use std::time::Duration;
+
+use fs4::fs_std::FileExt;
+use hark_connectors::http::{HttpClient, HttpConfig};
+use hark_pipeline::pull::SourceReport;
+use hark_pipeline::service::{ScheduledSource, Service, ServiceOptions};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::App;
+use crate::access::{Caller, Permission};
+use crate::error::{AppError, AppResult, Context};
+
+/// How often a source without `interval` is pulled.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// The lock file `hark run` holds in the data directory.
+pub const LOCK_FILE: &str = "run.lock";
+
+/// What the ledger says about runs a killed process left open.
+const INTERRUPTED: &str =
+    "hark stopped during this run (killed or crashed); the next pass refetches from the saved cursor";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// One pass of every source, then return.
+    pub once: bool,
+    /// Score new mentions with the local model.
+    pub classify: bool,
+    /// Passes at once at most.
+    pub max_concurrent: usize,
+    /// Pages waiting between stages at most.
+    pub channel_pages: usize,
+    /// A fetch without an answer for this long counts as a stalled source.
+    pub stall_after: Duration,
+    /// First retry of a failed source after this; doubling.
+    pub retry_base: Duration,
+}
+
+impl Default for RunRequest {
+    fn default() -> Self {
+        let defaults = ServiceOptions::default();
+        Self {
+            once: false,
+            classify: true,
+            max_concurrent: defaults.max_concurrent,
+            channel_pages: defaults.channel_pages,
+            stall_after: defaults.stall_after,
+            retry_base: defaults.retry_base,
+        }
+    }
+}
+
+/// What a service run did before it returned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Every pass, in the order they ended.
+    pub passes: Vec<SourceReport>,
+    /// Whether it returned because it was told to stop.
+    pub stopped: bool,
+    /// Runs a killed process had left open, closed on start.
+    pub interrupted_runs: u64,
+    /// Whether new mentions were scored.
+    pub scored: bool,
+}
+
+impl RunSummary {
+    /// Whether a pass failed (with `--once`, the exit status says so).
+    pub fn failed(&self) -> bool {
+        self.passes.iter().any(|pass| pass.failed() && pass.error_kind.as_deref() != Some("stopped"))
+    }
+}
+
+/// The data directory's lock, held while the service runs; released when dropped.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+/// Takes the data directory's lock, or says who holds it.
+pub fn lock_data_dir(app: &App) -> AppResult<RunLock> {
+    let dir = app.data_dir();
+    std::fs::create_dir_all(dir).internal(&format!("creating the data directory {}", dir.display()))?;
+    let path = dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .internal(&format!("opening {}", path.display()))?;
+    match FileExt::try_lock_exclusive(&file) {
+        Ok(true) => Ok(RunLock { _file: file }),
+        Ok(false) => Err(AppError::conflict(
+            "data_dir_in_use",
+            format!("another `hark run` is using {}; stop it first (one service per data directory)", dir.display()),
+        )),
+        Err(err) => Err(AppError::internal(format!("locking {}", path.display()), err)),
+    }
+}
+
+/// Whether a `hark run` holds the data directory now.
+pub fn data_dir_in_use(app: &App) -> bool {
+    let path = app.data_dir().join(LOCK_FILE);
+    let Ok(file) = File::options().write(true).open(&path) else { return false };
+    // Taking it for a moment tells; it is released when `file` is dropped.
+    matches!(FileExt::try_lock_exclusive(&file), Ok(false))
+}
+
+/// The configured sources with their intervals.
+pub fn scheduled_sources(app: &App) -> Vec<ScheduledSource> {
+    app.config()
+        .sources
+        .iter()
+        .map(|source| ScheduledSource {
+            source: crate::pull::pull_source(source),
+            interval: source
+                .interval
+                .as_deref()
+                .and_then(|raw| crate::config::parse_interval(raw).ok())
+                .unwrap_or(DEFAULT_INTERVAL),
+        })
+        .collect()
+}
+
+/// Runs the service until `stop` turns true (or one pass of each source with `once`).
+pub async fn run(
+    app: &App,
+    caller: &Caller,
+    request: &RunRequest,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RunSummary> {
+    caller.require(Permission::Admin)?;
+    let sources = scheduled_sources(app);
+    if sources.is_empty() && request.once {
+        return Err(AppError::invalid(
+            "no_sources",
+            format!("no sources configured: add [[sources]] to {}", app.config_path().display()),
+        ));
+    }
+    let _lock = lock_data_dir(app)?;
+    let store = app.store().await?;
+    let interrupted_runs = store
+        .close_abandoned_runs(None, app.clock().now(), "interrupted", INTERRUPTED)
+        .await
+        .internal("closing runs a killed process left open")?;
+    if interrupted_runs > 0 {
+        tracing::warn!(
+            runs = interrupted_runs,
+            "closed runs left open by a process that was killed; they are coverage gaps until the next clean pass"
+        );
+    }
+    let pipeline = std::sync::Arc::new(app.pipeline(request.classify).await?);
+    let scored = pipeline.classifier().is_some();
+    app.set_scoring(scored);
+    let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
+    let options = ServiceOptions {
+        max_concurrent: request.max_concurrent,
+        channel_pages: request.channel_pages,
+        stall_after: request.stall_after,
+        retry_base: request.retry_base,
+        once: request.once,
+        ..ServiceOptions::default()
+    };
+    tracing::info!(sources = sources.len(), scored, max_concurrent = options.max_concurrent, "service started");
+    let alerts = (!request.once).then(|| crate::alerts::spawn_delivery(app.clone()));
+    let report = Service::new(std::sync::Arc::clone(&pipeline), http, sources, options).run(stop).await;
+    if let Some(alerts) = alerts {
+        alerts.abort();
+    }
+    if let Some(indexer) = pipeline.indexer() {
+        indexer.commit().internal("committing the mention index")?;
+    }
+    Ok(RunSummary { passes: report.passes, stopped: report.stopped, interrupted_runs, scored })
+}

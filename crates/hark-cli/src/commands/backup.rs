@@ -1,0 +1,57 @@
+//! `hark backup DIR` and `hark restore DIR`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use hark_app::Caller;
+use hark_core::text::thousands;
+
+use crate::context::Context;
+use crate::output::print_json;
+
+pub async fn backup(context: &Context, dir: &Path) -> anyhow::Result<ExitCode> {
+    let summary = hark_app::backup::backup(&context.app, &Caller::local(), dir).await?;
+    context.app.close().await;
+    if context.json() {
+        print_json(&summary)?;
+    } else {
+        let manifest = &summary.manifest;
+        println!(
+            "backed up {} mentions and {} customers (schema {}, {} bytes, sha256 {}) into {}",
+            thousands(manifest.mentions),
+            thousands(manifest.customers),
+            manifest.schema_version,
+            manifest.database.bytes,
+            manifest.database.sha256,
+            summary.dir
+        );
+        if manifest.config.is_none() {
+            println!("no configuration file to copy (secrets are never copied: they live in the environment)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore(context: &Context, dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    let mut progress = context.progress();
+    let summary = hark_app::backup::restore(&context.app, &Caller::local(), dir, force, &mut progress).await?;
+    context.app.close().await;
+    if context.json() {
+        print_json(&summary)?;
+    } else {
+        let manifest = &summary.manifest;
+        println!(
+            "restored {} mentions and {} customers from the backup of {} into {}; index rebuilt ({} mentions)",
+            thousands(manifest.mentions),
+            thousands(manifest.customers),
+            manifest.created_at.format("%Y-%m-%d %H:%M UTC"),
+            summary.data_dir,
+            thousands(i64::try_from(summary.indexed).unwrap_or(i64::MAX))
+        );
+        if let Some(kept) = &summary.kept_previous {
+            println!("the store that was there is kept as {kept}");
+        }
+        println!("configuration: {}", summary.config);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -13,10 +13,15 @@
 # (Dockerfile lint; the explicit Dockerfile checks run either way) and promtool (alert rules
 # and their unit tests).
 #
-# A built hark binary (HARK_BIN, else target/release/hark, else target/debug/hark) adds:
-# the ConfigMap's hark.toml validated by hark itself, and `hark classify` run under the
-# kernel's W^X enforcement (what MemoryDenyWriteExecute=yes asks of the systemd unit) when
-# the model files are there (`make model`).
+# OPERATIONS.md is checked against the code: the metric families (names, types, labels) that
+# the Rust sources record, the alert rules' metrics, the flags of `hark run`, and the fields of
+# /readyz's JSON.
+#
+# A built hark binary (HARK_BIN, else the newer of target/release/hark and target/debug/hark,
+# if it has `hark run`) adds: the hark command lines of the unit, compose, the manifests and
+# the Dockerfile parsed by hark itself, the ConfigMap's hark.toml validated by hark, and
+# `hark classify` run under the kernel's W^X enforcement (what MemoryDenyWriteExecute=yes
+# asks of the systemd unit) when the model files are there (`make model`).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,10 +77,18 @@ fi
 
 HARK_BIN="${HARK_BIN:-}"
 if [[ -z "$HARK_BIN" ]]; then
+    # The newer build: a stale release binary must not stand in for the code checked out.
     for candidate in "$ROOT/target/release/hark" "$ROOT/target/debug/hark"; do
-        [[ -x "$candidate" ]] && { HARK_BIN="$candidate"; break; }
+        [[ -x "$candidate" ]] || continue
+        if [[ -z "$HARK_BIN" || "$candidate" -nt "$HARK_BIN" ]]; then HARK_BIN="$candidate"; fi
     done
+    if [[ -n "$HARK_BIN" ]] && ! "$HARK_BIN" run --help >/dev/null 2>&1; then
+        say "not using $HARK_BIN: it has no \`hark run\` (an old build; cargo build -p hark-cli)"
+        HARK_BIN=""
+    fi
 fi
+# systemd-analyze needs an absolute ExecStart path.
+[[ -n "$HARK_BIN" && "$HARK_BIN" != /* ]] && HARK_BIN="$PWD/$HARK_BIN"
 [[ -n "$HARK_BIN" ]] && say "hark binary for the checks that run it: $HARK_BIN"
 
 # --- systemd ----------------------------------------------------------------------------------
@@ -101,8 +114,11 @@ if have systemd-analyze; then
     for unit in hark.service hark-backup.service; do
         level="$(cd "$WORK/systemd" && systemd-analyze security --offline=yes "./$unit" 2>/dev/null \
             | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')"
-        if [[ -z "$level" ]]; then
+        if [[ -z "$level" ]] && ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
             skip "systemd-analyze security $unit" "this systemd-analyze has no --offline"
+        elif [[ -z "$level" ]]; then
+            fail "systemd-analyze security $unit: no exposure level" \
+                "$(cd "$WORK/systemd" && systemd-analyze security --offline=yes "./$unit" 2>&1 | tail -n 5)"
         elif awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }'; then
             ok "systemd-analyze security $unit: exposure $level (at most 2.0)"
         else
@@ -533,11 +549,67 @@ if have promtool; then
 else
     skip "promtool check/test rules" "promtool not installed (Debian: package prometheus); structure checked below"
 fi
+# OPERATIONS.md against the code: every metric family the Rust sources record (the `metrics`
+# macros: name, type, label keys) is in the table of "Metrics" with the same type and labels,
+# the table names no other, and the alert rules use only these.
+if [[ -n "$PY" ]]; then
+    if out="$("$PY" - "$ROOT" "$DEPLOY/OPERATIONS.md" <<'PY' 2>&1
+import os, re, sys, tomllib
+root, ops_path = sys.argv[1:3]
+code = {}
+call = re.compile(r'metrics::(counter|gauge|histogram)!\(\s*"(hark_\w+)"(.*?)\)\s*\.\s*(?:increment|set|record|absolute)\(', re.S)
+members = tomllib.load(open(os.path.join(root, "Cargo.toml"), "rb"))["workspace"]["members"]
+for member in members:
+    # The library code of each workspace member (src/), not its tests.
+    for dirpath, dirnames, filenames in os.walk(os.path.join(root, member, "src")):
+        dirnames[:] = [d for d in dirnames if d not in ("target", "tests", ".git")]
+        for name in filenames:
+            if not name.endswith(".rs"):
+                continue
+            path = os.path.join(dirpath, name)
+            for kind, metric, args in call.findall(open(path, encoding="utf-8").read()):
+                labels = set(re.findall(r'"(\w+)"\s*=>', args))
+                rel = os.path.relpath(path, root)
+                if metric in code and code[metric][0] != kind:
+                    print(f"{metric}: a {kind} in {rel}, a {code[metric][0]} in {code[metric][2]}")
+                known = code.get(metric, (kind, set(), rel))
+                code[metric] = (kind, known[1] | labels, known[2])
+if not code:
+    print("no metrics found in the Rust sources (has the `metrics::` macro call changed?)")
+ops = open(ops_path, encoding="utf-8").read()
+section = ops.split("\n## Metrics", 1)[-1].split("\n## ", 1)[0]
+documented = {}
+for metric, labels, kind in re.findall(r"^\| `(hark_\w+)(?:\{([\w,]*)\})?` \| (\w+) \|", section, re.M):
+    documented[metric] = (kind, set(filter(None, labels.split(","))))
+problems = []
+for metric, (kind, labels, where) in sorted(code.items()):
+    if metric not in documented:
+        problems.append(f"{metric} ({kind}, {where}) is not in OPERATIONS.md's metrics table")
+        continue
+    doc_kind, doc_labels = documented[metric]
+    if doc_kind != kind:
+        problems.append(f"{metric}: documented as a {doc_kind}, recorded as a {kind} ({where})")
+    if doc_labels != labels:
+        problems.append(f"{metric}: documented labels {sorted(doc_labels)}, recorded {sorted(labels)} ({where})")
+for metric in sorted(set(documented) - set(code)):
+    problems.append(f"{metric} is documented but no code records it")
+print("\n".join(problems))
+print(f"{len(code)} metric families")
+sys.exit(1 if problems else 0)
+PY
+)"; then
+        ok "OPERATIONS.md metrics table matches the metrics the code records (${out##*$'\n'}: names, types, labels)"
+    else
+        fail "OPERATIONS.md metrics table against the code" "$out"
+    fi
+fi
 if py_has yaml; then
     if out="$("$PY" - "$rules" "$DEPLOY/OPERATIONS.md" <<'PY' 2>&1
 import re, sys, yaml
 rules = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 ops = open(sys.argv[2], encoding="utf-8").read()
+section = ops.split("\n## Metrics", 1)[-1].split("\n## ", 1)[0]
+documented = dict(re.findall(r"^\| `(hark_\w+)(?:\{[\w,]*\})?` \| (\w+) \|", section, re.M))
 problems = []
 count = 0
 for group in rules["groups"]:
@@ -546,18 +618,113 @@ for group in rules["groups"]:
         for key in ("alert", "expr", "labels", "annotations"):
             if key not in rule:
                 problems.append(f"{rule.get('alert', '?')}: no {key}")
-        for metric in set(re.findall(r"\bhark_[a-z_]+", rule.get("expr", ""))):
-            if metric not in ops:
-                problems.append(f"{rule['alert']}: {metric} is not documented in OPERATIONS.md")
+        for metric in set(re.findall(r"\bhark_\w+", rule.get("expr", ""))):
+            base = re.sub(r"_(bucket|sum|count)$", "", metric)
+            if metric not in documented and documented.get(base) != "histogram":
+                problems.append(f"{rule['alert']}: {metric} is not in OPERATIONS.md's metrics table")
+        if f"`{rule.get('alert')}`" not in ops:
+            problems.append(f"{rule.get('alert')}: not listed in OPERATIONS.md's alert rules")
 print("\n".join(problems))
 print(f"{count} rules")
 sys.exit(1 if problems else 0)
 PY
 )"; then
-        ok "alert rules: structure, every metric used is documented in OPERATIONS.md (${out##*$'\n'})"
+        ok "alert rules: structure, every metric used is one hark records and OPERATIONS.md lists (${out##*$'\n'})"
     else
         fail "alert rules" "$out"
     fi
+fi
+
+# --- OPERATIONS.md against the code: `hark run` and /readyz ---------------------------------
+# The flags of `hark run` (the `Run` variant of crates/hark-cli/src/cli.rs) are the ones the
+# guide describes; the JSON example of /readyz has the fields of crates/hark-app/src/health.rs.
+if [[ -n "$PY" ]]; then
+    if out="$("$PY" - "$ROOT" "$DEPLOY/OPERATIONS.md" <<'PY' 2>&1
+import json, os, re, sys
+root, ops_path = sys.argv[1:3]
+ops = open(ops_path, encoding="utf-8").read()
+problems = []
+cli = open(os.path.join(root, "crates/hark-cli/src/cli.rs"), encoding="utf-8").read()
+block = re.search(r"\n    Run \{\n(.*?)\n    \},", cli, re.S)
+if not block:
+    problems.append("no `Run { ... }` variant in crates/hark-cli/src/cli.rs")
+else:
+    flags = {"--" + f.replace("_", "-") for f in re.findall(r"^        (\w+):", block.group(1), re.M)}
+    section = ops.split("\n## Running `hark run`", 1)[-1].split("\n## ", 1)[0]
+    synopsis = re.search(r"```\n(hark run .*?)```", section, re.S)
+    shown = set(re.findall(r"--[a-z-]+", synopsis.group(1))) if synopsis else set()
+    described = set(re.findall(r"^- `(--[a-z-]+)", section, re.M))
+    for what, found in (("synopsis", shown), ("list of flags", described)):
+        for flag in sorted(flags - found):
+            problems.append(f"`hark run {flag}` is missing from the {what} of \"Running `hark run`\"")
+        for flag in sorted(found - flags):
+            problems.append(f"\"Running `hark run`\" {what} names {flag}, which `hark run` does not have")
+health = open(os.path.join(root, "crates/hark-app/src/health.rs"), encoding="utf-8").read()
+structs = {name: set(re.findall(r"^    pub (\w+):", body, re.M))
+           for name, body in re.findall(r"pub struct (\w+) \{\n(.*?)\n\}", health, re.S)}
+section = ops.split("\n## Health and readiness", 1)[-1].split("\n## ", 1)[0]
+example = re.search(r"```json\n(.*?)```", section, re.S)
+if not example:
+    problems.append("no ```json example of /readyz under \"Health and readiness\"")
+else:
+    doc = json.loads(example.group(1))
+    pairs = [("Readiness", doc), ("Checks", doc.get("checks", {}))]
+    pairs += [("Check", check) for check in doc.get("checks", {}).values()]
+    pairs += [("FailingSource", source) for source in doc.get("failing_sources", [])]
+    for name, value in pairs:
+        if name not in structs:
+            problems.append(f"health.rs has no struct {name}")
+        elif set(value) != structs[name]:
+            problems.append(f"/readyz example: {name} has {sorted(value)}, the code {sorted(structs[name])}")
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+)"; then
+        ok "OPERATIONS.md: the flags of hark run and the fields of /readyz match the code"
+    else
+        fail "OPERATIONS.md against the code (hark run, /readyz)" "$out"
+    fi
+fi
+
+# The hark command lines of the deployment files, parsed by the built hark (`--help` appended:
+# an unknown flag or a bad value fails, nothing runs).
+if [[ -z "$HARK_BIN" ]]; then
+    skip "hark command lines parsed by hark" "no built hark binary"
+elif ! py_has yaml; then
+    skip "hark command lines parsed by hark" "PyYAML missing"
+elif out="$("$PY" - "$DEPLOY" "$HARK_BIN" <<'PY' 2>&1
+import json, os, re, shlex, subprocess, sys, yaml
+deploy, hark = sys.argv[1:3]
+lines = []
+for line in open(os.path.join(deploy, "systemd/hark.service"), encoding="utf-8"):
+    if line.startswith("ExecStart=/usr/local/bin/hark "):
+        lines.append(("systemd/hark.service ExecStart", shlex.split(line.split("=", 1)[1])[1:]))
+compose = yaml.safe_load(open(os.path.join(deploy, "compose.yaml"), encoding="utf-8"))
+lines.append(("compose.yaml command", compose["services"]["hark"]["command"]))
+for name, container in (("deployment.yaml", "hark"), ("restore-job.yaml", "restore")):
+    for doc in yaml.safe_load_all(open(os.path.join(deploy, "k8s", name), encoding="utf-8")):
+        pod = doc["spec"]["template"]["spec"]
+        for c in pod["containers"]:
+            if c["name"] == container and "args" in c:
+                lines.append((f"k8s/{name} args", c["args"]))
+docker = re.sub(r"\\\n", " ", open(os.path.join(deploy, "Dockerfile"), encoding="utf-8").read())
+cmds = re.findall(r"^CMD (\[.*\])\s*$", docker, re.M)
+if cmds:
+    lines.append(("Dockerfile CMD", json.loads(cmds[-1])))
+problems = []
+env = {k: v for k, v in os.environ.items() if not k.startswith("HARK_")}
+for where, args in lines:
+    done = subprocess.run([hark, *args, "--help"], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        problems.append(f"{where}: hark {' '.join(args)}: {done.stderr.strip().splitlines()[0] if done.stderr.strip() else done.returncode}")
+print("\n".join(problems))
+print(f"{len(lines)} command lines")
+sys.exit(1 if problems or len(lines) < 5 else 0)
+PY
+)"; then
+    ok "hark command lines of the unit, compose, manifests and Dockerfile parsed by hark (${out##*$'\n'})"
+else
+    fail "hark command lines parsed by hark" "$out"
 fi
 
 # --- the rest ---------------------------------------------------------------------------------

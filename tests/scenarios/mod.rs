@@ -8,4 +8,5 @@ mod pull;
 mod restart;
 mod routing;
 mod search;
+mod service;
 mod train;

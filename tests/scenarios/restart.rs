@@ -21,6 +21,14 @@ const EPOCH: u64 = 1_760_000_000;
 /// An Algolia `search_by_date` look-alike over posts `1..=visible`: honours
 /// `numericFilters=created_at_i>=X`, `hitsPerPage` and `page`, newest first.
 fn search(target: &str, visible: u64) -> Reply {
+    search_posts(target, visible, 40_000_000, |n| {
+        (format!("Post number {n} about acme crm"), format!("<p>Body of post {n}</p>"))
+    })
+}
+
+/// [`search`] over posts whose ids start after `first_id` and whose title and text `post`
+/// writes (the service scenarios share it).
+pub(crate) fn search_posts(target: &str, visible: u64, first_id: u64, post: impl Fn(u64) -> (String, String)) -> Reply {
     let query: Vec<(String, String)> = target
         .split_once('?')
         .map(|(_, query)| {
@@ -45,12 +53,13 @@ fn search(target: &str, visible: u64) -> Reply {
         .skip(page * per_page)
         .take(per_page)
         .map(|&n| {
+            let (title, text) = post(n);
             serde_json::json!({
-                "objectID": (40_000_000 + n).to_string(),
+                "objectID": (first_id + n).to_string(),
                 "created_at_i": at(n),
                 "author": format!("user{}", n % 17),
-                "title": format!("Post number {n} about acme crm"),
-                "story_text": format!("<p>Body of post {n}</p>"),
+                "title": title,
+                "story_text": text,
                 "_tags": ["story"],
             })
         })
@@ -60,10 +69,10 @@ fn search(target: &str, visible: u64) -> Reply {
 }
 
 /// A small deterministic generator for kill delays (the seed is printed on failure).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next_below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn next_below(&mut self, bound: u64) -> u64 {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % bound
     }

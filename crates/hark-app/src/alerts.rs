@@ -201,11 +201,7 @@ pub fn spawn_delivery(app: App) -> tokio::task::JoinHandle<()> {
             if let Some(notifier) = &notifier {
                 let delivered = deliver_with(&app, &caller, notifier, now).await;
                 if let Ok(summary) = &delivered {
-                    for (outcome, count) in
-                        [("delivered", summary.delivered), ("failed", summary.failed), ("dead", summary.dead)]
-                    {
-                        metrics::counter!("hark_alert_deliveries_total", "outcome" => outcome).increment(count);
-                    }
+                    count_deliveries(summary);
                 }
                 match delivered {
                     Ok(summary) if summary.failed + summary.dead > 0 => {
@@ -225,6 +221,13 @@ pub fn spawn_delivery(app: App) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Counts a delivery pass's outcomes for `/metrics`.
+pub(crate) fn count_deliveries(summary: &DeliverySummary) {
+    for (outcome, count) in [("delivered", summary.delivered), ("failed", summary.failed), ("dead", summary.dead)] {
+        metrics::counter!("hark_alert_deliveries_total", "outcome" => outcome).increment(count);
+    }
 }
 
 fn log_failure(what: &str, err: &AppError) {

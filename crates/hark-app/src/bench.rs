@@ -21,8 +21,11 @@ use crate::classify::read_texts;
 use crate::error::{AppError, AppResult, Context};
 use crate::progress::{Progress, Unit};
 
-/// The bundled texts: the demo's sample posts, repeated to a few hundred.
+/// The bundled texts: the demo's sample posts, the first [`BUNDLED_TEXTS`] of them.
 const BUNDLED: &str = include_str!("../../../sample/mentions.jsonl");
+
+/// Texts the bundled figure scores (a few hundred, as many as before the sample grew).
+const BUNDLED_TEXTS: usize = 384;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassifyBenchRequest {
@@ -80,7 +83,7 @@ pub async fn classify(caller: &Caller, request: &ClassifyBenchRequest) -> AppRes
                 .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
                 .filter_map(|value| value["text"].as_str().map(str::to_owned))
                 .collect();
-            sample.iter().cycle().take(sample.len() * 16).cloned().collect()
+            sample.iter().cycle().take(BUNDLED_TEXTS).cloned().collect()
         }
     };
     tokio::task::spawn_blocking(move || -> anyhow::Result<BenchReport> {

@@ -1,17 +1,27 @@
 //! The demo (`hark demo`): the whole pipeline, offline, on the bundled sample.
 //!
-//! A loopback replay server (`hark-replay`) serves the sample recordings under
-//! `sample/replay/<kind>/`, one small file per source kind in that source's own wire format
-//! (plus the forum's robots.txt). The demo configuration is the brand of `sample/hark.toml`
-//! with one `[[sources]]` entry per kind pointed at that server, validated like any
-//! `hark.toml`. The sample customers are imported, every source is pulled once through the
-//! code `hark pull` runs ([`pull_sources`]), scored when the model is there, then pulled
-//! a second time to show that nothing is stored twice; a summary of what happened follows.
-//! The sample files are compiled in, so the demo runs from any directory, and it refuses a
-//! data directory that already holds data unless told to wipe it (`--fresh`). Printing the
-//! summary is the front end's business.
+//! The sample (`sample/`, written by `scripts/sample/generate.py`) is a fictional company, Acme
+//! CRM: its CRM export and about 500 posts about it on every source kind, each source's answers
+//! stored in that source's own wire format under `sample/replay/<kind>/`, page by page.
+//! `sample/replay/replay.json` names the demo's sources (one per kind, in `hark.toml` terms)
+//! and which file answers which request: a loopback replay server (`hark-replay`) serves them,
+//! so the real connectors run. The configuration is the brand of `sample/hark.toml` plus those
+//! sources pointed at the server, validated like any `hark.toml`.
+//!
+//! The sample customers are imported, then every source is pulled three times through the code
+//! `hark pull` runs ([`pull_sources`]), scored when the model is there: once as the sources
+//! first stand, once after the rest of the posts came out (the server now answers with the
+//! later files: each connector goes on from its cursor and walks the new pages), and once more
+//! to show that nothing is stored twice. A summary of what happened follows. The sample files
+//! are compiled in, so the demo runs from any directory, and it refuses a data directory that
+//! already holds data unless told to wipe it (`--fresh`). Printing the summary is the front
+//! end's business.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use hark_classifier::ModelPaths;
@@ -19,10 +29,11 @@ use hark_connectors::http::{HttpClient, HttpConfig};
 use hark_core::text::thousands;
 use hark_core::{Mention, Signals};
 use hark_pipeline::Pipeline;
+use hark_pipeline::classify::{ClassifierWorker, text_for};
 use hark_pipeline::crm_import::{CrmFormat, parse_customers};
 use hark_pipeline::pull::{SourceReport, pull_sources};
-use hark_replay::{ReplayServer, Reply};
-use serde::Serialize;
+use hark_replay::{Handler, ReplayServer, Reply};
+use serde::{Deserialize, Serialize};
 
 use crate::access::{Caller, Permission};
 use crate::config::{Config, ConfigOrigin};
@@ -35,6 +46,9 @@ const SAMPLE_CONFIG: &str = include_str!("../../../sample/hark.toml");
 /// The sample CRM export.
 const SAMPLE_CUSTOMERS: &str = include_str!("../../../sample/customers.csv");
 
+/// The demo's sources and the replay server's routes.
+const SAMPLE_REPLAY: &str = include_str!("../../../sample/replay/replay.json");
+
 /// Why posts were not scored when the user asked so.
 pub const NOT_SCORED_BY_REQUEST: &str = "--no-classify";
 
@@ -44,123 +58,234 @@ const TOP_FLAGGED: usize = 5;
 /// Characters of a post shown in the summary.
 const EXCERPT_CHARS: usize = 160;
 
-/// One file the replay server serves.
-struct Served {
-    /// The path prefix it answers.
-    route: &'static str,
-    body: &'static str,
-    content_type: &'static str,
+/// `("kind/file", contents)` for each named file under `sample/replay/`.
+macro_rules! sample_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../sample/replay/", $name)))),*]
+    };
 }
 
-/// One source kind of the demo: what the replay serves for it and its `[[sources]]` entry.
-struct DemoSource {
-    kind: &'static str,
-    served: &'static [Served],
-    /// The `[[sources]]` entry's own fields (`kind`, `base_url` and the pace are added);
-    /// `{base}` stands for the replay server's address.
-    entry: &'static str,
-}
-
-/// Every source kind, each with the paths its connector requests (see the connector's module
-/// doc). A test checks that every kind of the connector registry is here.
-const SOURCES: &[DemoSource] = &[
-    DemoSource {
-        kind: "reddit",
-        served: &[Served {
-            route: "/r/crm+sales/search.json",
-            body: include_str!("../../../sample/replay/reddit/search.json"),
-            content_type: "application/json; charset=UTF-8",
-        }],
-        entry: "id = \"reddit\"\nsubreddits = [\"CRM\", \"sales\"]\nqueries = [\"acme\"]\n",
-    },
-    DemoSource {
-        kind: "hackernews",
-        served: &[Served {
-            route: "/api/v1/search_by_date",
-            body: include_str!("../../../sample/replay/hackernews/search_by_date.json"),
-            content_type: "application/json",
-        }],
-        entry: "id = \"hackernews\"\nqueries = [\"acme crm\"]\n",
-    },
-    DemoSource {
-        kind: "mastodon",
-        served: &[Served {
-            route: "/api/v1/timelines/tag/acmecrm",
-            body: include_str!("../../../sample/replay/mastodon/tag_acmecrm.json"),
-            content_type: "application/json; charset=utf-8",
-        }],
-        entry: "id = \"fosstodon\"\ntags = [\"acmecrm\"]\n",
-    },
-    DemoSource {
-        kind: "bluesky",
-        served: &[Served {
-            route: "/xrpc/app.bsky.feed.searchPosts",
-            body: include_str!("../../../sample/replay/bluesky/search_posts.json"),
-            content_type: "application/json; charset=utf-8",
-        }],
-        entry: "id = \"bluesky\"\nqueries = [\"acme crm\"]\n",
-    },
-    DemoSource {
-        kind: "stackexchange",
-        served: &[Served {
-            route: "/2.3/search/advanced",
-            body: include_str!("../../../sample/replay/stackexchange/search_advanced.json"),
-            content_type: "application/json; charset=utf-8",
-        }],
-        entry: "id = \"stackoverflow\"\nsite = \"stackoverflow\"\nqueries = [\"acme crm\"]\n",
-    },
-    DemoSource {
-        kind: "rss",
-        served: &[Served {
-            route: "/alerts/feeds/10429847562019384756/4411923311",
-            body: include_str!("../../../sample/replay/rss/google_alerts.xml"),
-            content_type: "application/atom+xml; charset=utf-8",
-        }],
-        entry: "id = \"google-alerts\"\nfeeds = [\"{base}/alerts/feeds/10429847562019384756/4411923311\"]\n",
-    },
-    DemoSource {
-        kind: "web",
-        served: &[
-            Served {
-                route: "/community/threads/acme-sync-creating-duplicate-contacts.4411",
-                body: include_str!("../../../sample/replay/web/thread.html"),
-                content_type: "text/html; charset=utf-8",
-            },
-            Served {
-                route: "/robots.txt",
-                body: include_str!("../../../sample/replay/web/robots.txt"),
-                content_type: "text/plain",
-            },
-        ],
-        entry: "id = \"acme-forum\"\n\
-                pages = [\"{base}/community/threads/acme-sync-creating-duplicate-contacts.4411/\"]\n\
-                selectors = { item = \"article.message\", body = \".message-body\", author = \".message-author\", \
-                date = \"time\", link = \"a.message-permalink\" }\nmax_pages = 1\n",
-    },
+/// Every file `sample/replay/replay.json` routes to (a test checks that the two agree).
+const SAMPLE_FILES: &[(&str, &str)] = sample_files![
+    "reddit/search.before.json",
+    "reddit/search.after-1.json",
+    "reddit/search.after-2.json",
+    "reddit/comments.before.json",
+    "reddit/comments.after-1.json",
+    "reddit/comments.after-2.json",
+    "hackernews/search_by_date.before.json",
+    "hackernews/search_by_date.after.json",
+    "hackernews/search_by_date.caught-up.json",
+    "mastodon/tag_acmecrm.before.json",
+    "mastodon/tag_acmecrm.after-1.json",
+    "mastodon/tag_acmecrm.after-2.json",
+    "mastodon/tag_acmecrm.after-3.json",
+    "mastodon/tag_acmeinbox.before.json",
+    "mastodon/tag_acmeinbox.after-1.json",
+    "mastodon/tag_acmeinbox.after-2.json",
+    "bluesky/search_posts.acme-crm.before.json",
+    "bluesky/search_posts.acme-crm.after.json",
+    "bluesky/search_posts.acme-inbox.before.json",
+    "bluesky/search_posts.acme-inbox.after.json",
+    "bluesky/search_posts.acme-sync.before.json",
+    "bluesky/search_posts.acme-sync.after.json",
+    "bluesky/search_posts.tag-acmecrm.before.json",
+    "bluesky/search_posts.tag-acmecrm.after.json",
+    "stackexchange/search_advanced.before.json",
+    "stackexchange/search_advanced.after-1.json",
+    "stackexchange/search_advanced.after-2.json",
+    "stackexchange/search_advanced.after-3.json",
+    "stackexchange/search_advanced.caught-up.json",
+    "rss/google_alerts.before.xml",
+    "rss/google_alerts.after.xml",
+    "rss/reviews.before.xml",
+    "rss/reviews.after.xml",
+    "web/share-your-acme-inbox-rules.4380.page-1.html",
+    "web/share-your-acme-inbox-rules.4380.page-2.before.html",
+    "web/share-your-acme-inbox-rules.4380.page-2.after.html",
+    "web/acme-sync-creating-duplicate-contacts.4411.page-1.html",
+    "web/acme-sync-creating-duplicate-contacts.4411.page-2.before.html",
+    "web/acme-sync-creating-duplicate-contacts.4411.page-2.after.html",
+    "web/webhooks-v3-retries-replay-payload.4502.page-1.before.html",
+    "web/webhooks-v3-retries-replay-payload.4502.page-1.after.html",
+    "web/webhooks-v3-retries-replay-payload.4502.page-2.after.html",
+    "web/acme-mobile-offline-photos.4555.page-1.before.html",
+    "web/acme-mobile-offline-photos.4555.page-1.after.html",
+    "web/acme-mobile-offline-photos.4555.page-2.after.html",
+    "web/migrating-from-pipedrive-tips.4601.page-1.before.html",
+    "web/migrating-from-pipedrive-tips.4601.page-1.after.html",
+    "web/migrating-from-pipedrive-tips.4601.page-2.after.html",
+    "web/acme-community-day-berlin-2026.4620.page-1.before.html",
+    "web/acme-community-day-berlin-2026.4620.page-1.after.html",
+    "web/acme-community-day-berlin-2026.4620.page-2.after.html",
+    "web/is-acme-right-for-a-30-person-nonprofit.4652.page-1.before.html",
+    "web/is-acme-right-for-a-30-person-nonprofit.4652.page-1.after.html",
+    "web/robots.txt",
 ];
+
+/// `sample/replay/replay.json`.
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    /// One `[[sources]]` entry per kind, `{base}` standing for the replay server's address.
+    sources: Vec<serde_json::Map<String, serde_json::Value>>,
+    routes: Vec<Route>,
+}
+
+/// One file the replay server answers with.
+#[derive(Debug, Clone, Deserialize)]
+struct Route {
+    /// The path it answers (the longest matching path prefix wins).
+    path: String,
+    stage: Stage,
+    /// Query parameters a request must carry; of the files of a path, the one with the most
+    /// conditions met answers.
+    #[serde(default)]
+    query: BTreeMap<String, String>,
+    file: String,
+    content_type: String,
+    /// Extra response headers (`{base}` is replaced).
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
+/// When a file is served: on the first pull, on the later ones, or on every pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Stage {
+    Before,
+    After,
+    Always,
+}
+
+fn manifest() -> anyhow::Result<Manifest> {
+    serde_json::from_str(SAMPLE_REPLAY).context("reading the bundled sample/replay/replay.json")
+}
+
+fn sample_file(name: &str) -> anyhow::Result<&'static str> {
+    SAMPLE_FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, body)| *body)
+        .with_context(|| format!("sample/replay/replay.json routes to {name}, which the demo does not compile in"))
+}
 
 /// The whole demo configuration: the sample's brand, then every source pointed at `base`. The
 /// replay is local, so no source is paced.
 pub fn demo_config(base: &str) -> anyhow::Result<Config> {
-    let mut text = SAMPLE_CONFIG.to_owned();
-    for source in SOURCES {
-        text.push_str(&format!(
-            "\n[[sources]]\nkind = \"{}\"\nbase_url = \"{base}\"\nrequests_per_minute = 60000\n",
-            source.kind
-        ));
-        text.push_str(&source.entry.replace("{base}", base));
+    let mut sources = Vec::new();
+    for source in manifest()?.sources {
+        let mut entry = toml::Table::new();
+        for (name, value) in source {
+            let value = serde_json::from_str::<serde_json::Value>(&value.to_string().replace("{base}", base))?;
+            entry.insert(name, toml::Value::try_from(value).context("a demo source's field")?);
+        }
+        entry.insert("base_url".to_owned(), toml::Value::String(base.to_owned()));
+        entry.insert("requests_per_minute".to_owned(), toml::Value::Integer(60_000));
+        sources.push(toml::Value::Table(entry));
     }
-    Config::parse(&text, Path::new("sample/hark.toml + the demo's sources"))
+    let mut table = toml::Table::new();
+    table.insert("sources".to_owned(), toml::Value::Array(sources));
+    let text = format!("{SAMPLE_CONFIG}\n{}", toml::to_string(&table).context("writing the demo's sources")?);
+    Config::parse(&text, Path::new("sample/hark.toml + sample/replay/replay.json"))
 }
 
-/// Every file of [`SOURCES`], served from one loopback server.
-async fn start_replay() -> AppResult<ReplayServer> {
-    let routes: Vec<(&str, Vec<Reply>)> = SOURCES
+/// The replay of every source, and the switch that moves the sources on to their later state.
+struct Replay {
+    server: ReplayServer,
+    later: Arc<AtomicBool>,
+}
+
+/// `+` and `%XX` decoded.
+fn percent_decode(raw: &str) -> String {
+    let hex = |byte: u8| char::from(byte).to_digit(16);
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = match bytes.get(at..at + 3) {
+            Some([b'%', high, low]) => hex(*high).zip(hex(*low)).and_then(|(h, l)| u8::try_from(h * 16 + l).ok()),
+            _ => None,
+        };
+        match (escaped, bytes[at]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                at += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                at += 1;
+            }
+            (None, byte) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Query parameters of a request target, decoded.
+fn query_pairs(target: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = target.split_once('?') else { return Vec::new() };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name), percent_decode(value))
+        })
+        .collect()
+}
+
+/// The file that answers `target` among the routes of one path, given the stage.
+fn choose<'a>(routes: &'a [(Route, &'static str)], target: &str, later: bool) -> Option<&'a (Route, &'static str)> {
+    let pairs = query_pairs(target);
+    routes
         .iter()
-        .flat_map(|source| source.served)
-        .map(|served| (served.route, vec![Reply::new(200, served.body).header("Content-Type", served.content_type)]))
+        .filter(|(route, _)| match route.stage {
+            Stage::Always => true,
+            Stage::Before => !later,
+            Stage::After => later,
+        })
+        .filter(|(route, _)| route.query.iter().all(|(name, value)| pairs.iter().any(|(n, v)| n == name && v == value)))
+        .max_by_key(|(route, _)| route.query.len())
+}
+
+/// Every route of the manifest, served from one loopback server.
+async fn start_replay() -> AppResult<Replay> {
+    let manifest = manifest().described()?;
+    let mut by_path: BTreeMap<String, Vec<(Route, &'static str)>> = BTreeMap::new();
+    for route in manifest.routes {
+        let body = sample_file(&route.file).described()?;
+        by_path.entry(route.path.clone()).or_default().push((route, body));
+    }
+    let later = Arc::new(AtomicBool::new(false));
+    let base: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let handlers: Vec<(String, Handler)> = by_path
+        .into_iter()
+        .map(|(path, routes)| {
+            let (later, base) = (Arc::clone(&later), Arc::clone(&base));
+            let handler: Handler = Arc::new(move |target: &str| {
+                let Some((route, body)) = choose(&routes, target, later.load(Ordering::SeqCst)) else {
+                    return Reply::new(404, format!("the demo's replay has nothing for {target}"));
+                };
+                let base = base.get().map_or("", String::as_str);
+                let mut reply = Reply::new(200, *body).header("Content-Type", &route.content_type);
+                for (name, value) in &route.headers {
+                    reply = reply.header(name, &value.replace("{base}", base));
+                }
+                reply
+            });
+            (path, handler)
+        })
         .collect();
-    ReplayServer::start(routes).await.internal("starting the local replay server on 127.0.0.1")
+    let server = ReplayServer::start_handlers(
+        handlers.iter().map(|(path, handler)| (path.as_str(), Arc::clone(handler))).collect(),
+    )
+    .await
+    .internal("starting the local replay server on 127.0.0.1")?;
+    let _ = base.set(server.base_url().to_owned());
+    Ok(Replay { server, later })
 }
 
 /// Files a hark data directory holds (the store, its WAL, the index).
@@ -237,9 +362,17 @@ pub struct DemoSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_scored: Option<String>,
     pub customers_imported: usize,
-    /// Pass 1 reads every source; pass 2 reads them again and stores nothing new.
+    /// Seconds the pipeline part took: importing the customers, the pulls (fetching, scoring,
+    /// storing, matching, routing, indexing) and counting what they did.
+    pub seconds: f64,
+    /// Pass 1 reads every source as it first stands; pass 2 reads what came out since,
+    /// walking the new pages from each source's cursor; pass 3 finds nothing new.
     pub passes: Vec<Pass>,
     pub flagged: Flagged,
+    /// Follow-up items per queue (service, sales, community), as routing left them.
+    pub queues: BTreeMap<String, i64>,
+    /// Who wrote: authors linked to a CRM customer.
+    pub matched: Matched,
     /// The flagged posts with the highest scores.
     pub top: Vec<FlaggedPost>,
     pub totals: Totals,
@@ -251,6 +384,7 @@ pub struct Pass {
     pub sources: Vec<SourceReport>,
 }
 
+/// Mentions flagged per signal, at the loaded heads' thresholds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Flagged {
     pub complaints: usize,
@@ -259,6 +393,17 @@ pub struct Flagged {
     pub intents: usize,
     /// Of the buying-intent posts: by authors who are not customers (sales' queue).
     pub intents_by_non_customers: usize,
+    /// Mentions whose sentiment is negative.
+    pub negative: usize,
+}
+
+/// Authors linked to CRM customers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Matched {
+    /// Distinct customers with at least one mention linked to them (automatic or confirmed).
+    pub customers: usize,
+    /// Matches by state (`auto`, `proposed`, ...): one per mention of a matched author.
+    pub matches: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -293,7 +438,7 @@ pub struct Totals {
     pub mentions_by_customers: usize,
     /// Posts seen on a second source under the same URL, linked rather than stored again.
     pub linked: usize,
-    /// Requests the replay server answered over both passes.
+    /// Requests the replay server answered over all passes.
     pub requests_served: usize,
     pub sources: Vec<SourceTotal>,
 }
@@ -325,36 +470,39 @@ impl DemoSummary {
 }
 
 /// Runs the demo on its own data directory and configuration: replay server, sample
-/// customers, two pull passes, then the summary.
+/// customers, three pull passes, then the summary.
 pub async fn demo(caller: &Caller, request: &DemoRequest) -> AppResult<DemoSummary> {
     caller.require(Permission::Admin)?;
     prepare_data_dir(&request.data_dir, request.fresh).await?;
-    let server = start_replay().await?;
-    let config = demo_config(server.base_url())?;
+    let replay = start_replay().await?;
+    let config = demo_config(replay.server.base_url())?;
     let options = AppOptions {
         config_path: PathBuf::from("sample/hark.toml"),
         config_explicit: true,
         data_dir: request.data_dir.clone(),
     };
     let app = App::with_config(options, config, ConfigOrigin::File);
-    let summary = run(&app, caller, &server, request.classify).await;
+    let summary = run(&app, caller, &replay, request.classify).await;
     app.close().await;
     summary
 }
 
-async fn run(app: &App, caller: &Caller, server: &ReplayServer, classify: bool) -> AppResult<DemoSummary> {
+async fn run(app: &App, caller: &Caller, replay: &Replay, classify: bool) -> AppResult<DemoSummary> {
+    let started = Instant::now();
     let not_scored = if classify {
         ModelPaths::locate().err().map(|missing| format!("{missing}; the posts are stored unscored"))
     } else {
         Some(NOT_SCORED_BY_REQUEST.to_owned())
     };
-    let pipeline = app.pipeline(not_scored.is_none()).await?;
+    let pipeline = demo_pipeline(app, not_scored.is_none()).await?;
     let customers_imported = import_sample_customers(&pipeline, &caller.name).await?;
 
     let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
     let sources: Vec<_> = app.config().sources.iter().map(crate::pull::pull_source).collect();
     let mut passes = Vec::new();
-    for pass in 1..=2 {
+    for pass in 1..=3 {
+        // After the first pull, the rest of the sample's posts are out.
+        replay.later.store(pass > 1, Ordering::SeqCst);
         let reports = pull_sources(&pipeline, &http, &sources).await.described()?;
         passes.push(Pass { pass, sources: reports });
     }
@@ -362,8 +510,18 @@ async fn run(app: &App, caller: &Caller, server: &ReplayServer, classify: bool) 
         indexer.commit().internal("committing the mention index")?;
     }
 
-    let (flagged, top, mentions_by_customers) = flagged_posts(&pipeline).await?;
+    let (flagged, mut top, by_customers) = flagged_posts(&pipeline).await?;
+    explain(app, &pipeline, &mut top).await?;
     let store = pipeline.store();
+    let mut queues: BTreeMap<String, i64> =
+        hark_core::Queue::ALL.iter().map(|queue| (queue.as_str().to_owned(), 0)).collect();
+    for count in store.queue_counts().await.internal("counting queue items")? {
+        *queues.entry(count.queue.as_str().to_owned()).or_default() += count.count;
+    }
+    let matched = Matched {
+        customers: by_customers.customers,
+        matches: store.count_matches_by_state().await.internal("counting matches")?.into_iter().collect(),
+    };
     let sources = crate::sources::collect(app, store, false)
         .await?
         .into_iter()
@@ -378,22 +536,63 @@ async fn run(app: &App, caller: &Caller, server: &ReplayServer, classify: bool) 
     let totals = Totals {
         mentions: store.count_mentions().await.internal("counting mentions")?,
         customers: store.count_customers().await.internal("counting customers")?,
-        mentions_by_customers,
+        mentions_by_customers: by_customers.mentions,
         linked: passes.iter().flat_map(|pass| &pass.sources).map(|report| report.linked).sum(),
-        requests_served: server.requests().len(),
+        requests_served: replay.server.requests().len(),
         sources,
     };
     Ok(DemoSummary {
         data_dir: app.data_dir().display().to_string(),
-        replay: server.base_url().to_owned(),
+        replay: replay.server.base_url().to_owned(),
         scored: not_scored.is_none(),
         not_scored,
         customers_imported,
+        seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         passes,
         flagged,
+        queues,
+        matched,
         top,
         totals,
     })
+}
+
+/// The application's pipeline; with `score`, the classifier scores without explaining its
+/// flags: cues cost a few extra encoder passes per flag, and people get them when they look
+/// at a post ([`crate::cues`]), so the demo only explains the posts it shows ([`explain`]).
+async fn demo_pipeline(app: &App, score: bool) -> AppResult<Pipeline> {
+    let pipeline = app.pipeline(false).await.described()?;
+    if !score {
+        return Ok(pipeline);
+    }
+    let worker = tokio::task::spawn_blocking(|| -> anyhow::Result<ClassifierWorker> {
+        let mut classifier = hark_classifier::classifier::load_default(hark_classifier::EncoderOptions::default())
+            .context("loading the classifier (or pass --no-classify to store mentions unscored)")?;
+        classifier.set_cues(false);
+        ClassifierWorker::spawn(classifier).context("starting the classifier thread")
+    })
+    .await
+    .internal("loading the classifier")?
+    .described()?;
+    Ok(pipeline.with_classifier(worker))
+}
+
+/// The cues behind the flags of the posts the summary shows, as the item page computes them.
+async fn explain(app: &App, pipeline: &Pipeline, top: &mut [FlaggedPost]) -> AppResult<()> {
+    if top.is_empty() {
+        return Ok(());
+    }
+    let mut texts = Vec::new();
+    for post in top.iter() {
+        let id = hark_core::MentionId::from_raw(post.id.clone());
+        let mention = pipeline.store().mention(&id).await.internal("reading a mention")?;
+        texts.push(mention.as_ref().map(text_for).unwrap_or_default());
+    }
+    let scored = app.classifier().await?.classify(texts).await.internal("finding the cues")?;
+    for (post, signals) in top.iter_mut().zip(scored) {
+        post.cues = signals.cues;
+    }
+    Ok(())
 }
 
 /// Imports the sample CRM export into the pipeline's store; the number of customers.
@@ -409,20 +608,32 @@ async fn import_sample_customers(pipeline: &Pipeline, actor: &str) -> AppResult<
     Ok(parsed.customers.len())
 }
 
-/// The flagged counts, the top flagged posts and the number of mentions by customers, from
-/// what the store holds (flags at the loaded heads' thresholds).
-async fn flagged_posts(pipeline: &Pipeline) -> AppResult<(Flagged, Vec<FlaggedPost>, usize)> {
+/// Mentions by customers, and the distinct customers who wrote them.
+#[derive(Debug, Default)]
+struct ByCustomers {
+    mentions: usize,
+    customers: usize,
+}
+
+/// The flagged counts, the top flagged posts and the mentions by customers, from what the
+/// store holds (flags at the loaded heads' thresholds).
+async fn flagged_posts(pipeline: &Pipeline) -> AppResult<(Flagged, Vec<FlaggedPost>, ByCustomers)> {
     let store = pipeline.store();
     let mut flagged = Flagged::default();
     let mut candidates = Vec::new();
-    let mut by_customers = 0;
+    let mut by_customers = ByCustomers::default();
+    let mut customers = std::collections::BTreeSet::new();
     let mut after = 0;
     loop {
         let batch = store.mentions_after(after, 1000).await.internal("reading mentions")?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for stored in batch {
-            by_customers += usize::from(stored.customer_id.is_some());
+            by_customers.mentions += usize::from(stored.customer_id.is_some());
+            customers.extend(stored.customer_id.clone());
+            flagged.negative += usize::from(
+                stored.mention.signals.as_ref().is_some_and(|s| s.sentiment == hark_core::Sentiment::Negative),
+            );
             let (Some(worker), Some(signals)) = (pipeline.classifier(), stored.mention.signals.as_ref()) else {
                 continue;
             };
@@ -451,6 +662,7 @@ async fn flagged_posts(pipeline: &Pipeline) -> AppResult<(Flagged, Vec<FlaggedPo
             };
         top.push(flagged_post(stored.mention, customer, complaint, intent));
     }
+    by_customers.customers = customers.len();
     Ok((flagged, top, by_customers))
 }
 
@@ -508,6 +720,21 @@ pub struct DemoLogin {
     pub password: String,
 }
 
+/// The password of a demo user with [`DemoPasswords::Known`]: `demo-admin` signs in with
+/// `demo-admin-password`, and so on.
+pub fn known_password(user: &str) -> String {
+    format!("{user}-password")
+}
+
+/// Which passwords the demo's sign-ins get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoPasswords {
+    /// `<user>-password`, the same every time: for a demo served on the loopback interface only.
+    Known,
+    /// New random ones each time: for a demo others on the network can reach.
+    Random,
+}
+
 /// The application over a demo data directory, for serving it: the sample's brand and
 /// competitors (the dashboard's share of voice); its sources are shown, not pulled.
 pub fn serving_app(data_dir: &Path) -> AppResult<App> {
@@ -520,9 +747,9 @@ pub fn serving_app(data_dir: &Path) -> AppResult<App> {
     Ok(App::with_config(options, config, ConfigOrigin::File))
 }
 
-/// One sign-in per role (`demo-admin`, `demo-service`, ...), each with a fresh random
-/// password: created the first time, given a new password after that.
-pub async fn logins(app: &App, caller: &Caller) -> AppResult<Vec<DemoLogin>> {
+/// One sign-in per role (`demo-admin`, `demo-service`, ...): created the first time, given
+/// its password again (known or new) after that.
+pub async fn logins(app: &App, caller: &Caller, passwords: DemoPasswords) -> AppResult<Vec<DemoLogin>> {
     caller.require(Permission::Admin)?;
     let store = app.store().await.internal("opening the store")?;
     if store.count_mentions().await.internal("counting mentions")? == 0 {
@@ -534,7 +761,8 @@ pub async fn logins(app: &App, caller: &Caller) -> AppResult<Vec<DemoLogin>> {
     let mut logins = Vec::new();
     for role in crate::Role::ALL {
         let name = format!("demo-{}", role.as_str());
-        let password = crate::users::reset_or_add(app, caller, &name, role).await?;
+        let known = (passwords == DemoPasswords::Known).then(|| known_password(&name));
+        let password = crate::users::reset_or_add(app, caller, &name, role, known.as_deref()).await?;
         logins.push(DemoLogin { name, role, password });
     }
     Ok(logins)
@@ -547,23 +775,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_registered_kind_has_a_demo_source() {
+    fn every_registered_kind_has_a_demo_source_with_routes() {
+        let manifest = manifest().unwrap();
+        let config = demo_config("http://127.0.0.1:9").unwrap();
         for kind in hark_connectors::registry() {
             assert!(
-                SOURCES.iter().any(|source| source.kind == kind.name),
-                "{} has no replay in sample/replay/ and no entry in the demo",
+                config.sources.iter().any(|source| source.kind == kind.name),
+                "{} has no source in sample/replay/replay.json",
+                kind.name
+            );
+            assert!(
+                manifest.routes.iter().any(|route| route.file.starts_with(&format!("{}/", kind.folder))),
+                "{} has no replay under sample/replay/",
                 kind.name
             );
         }
     }
 
     #[test]
+    fn every_routed_file_is_compiled_in_and_every_sample_file_is_routed() {
+        let routed: std::collections::BTreeSet<String> =
+            manifest().unwrap().routes.into_iter().map(|route| route.file).collect();
+        let compiled: std::collections::BTreeSet<String> =
+            SAMPLE_FILES.iter().map(|(name, _)| (*name).to_owned()).collect();
+        assert_eq!(routed, compiled, "SAMPLE_FILES must list exactly the files replay.json routes to");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample/replay");
+        let mut on_disk = std::collections::BTreeSet::new();
+        for kind in std::fs::read_dir(&root).unwrap() {
+            let kind = kind.unwrap().path();
+            if kind.is_dir() {
+                for file in std::fs::read_dir(&kind).unwrap() {
+                    let file = file.unwrap().path();
+                    let relative = file.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+                    on_disk.insert(relative);
+                }
+            }
+        }
+        assert_eq!(on_disk, compiled, "every file under sample/replay/<kind>/ is served");
+    }
+
+    #[test]
     fn the_demo_configuration_is_valid_and_builds_every_connector() {
         let config = demo_config("http://127.0.0.1:9").unwrap();
         assert_eq!(config.brand.as_ref().unwrap().name, "Acme CRM");
-        assert_eq!(config.sources.len(), SOURCES.len());
-        for (source, demo) in config.sources.iter().zip(SOURCES) {
-            assert_eq!(source.kind, demo.kind);
+        assert_eq!(config.sources.len(), manifest().unwrap().sources.len());
+        for source in &config.sources {
             assert_eq!(source.base_url.as_deref(), Some("http://127.0.0.1:9"));
             let kind = hark_connectors::find(&source.kind).unwrap();
             let mut settings = hark_connectors::Settings::new(&source.id).with_base_url("http://127.0.0.1:9");
@@ -571,7 +827,44 @@ mod tests {
                 settings = settings.with(name, serde_json::to_value(value).unwrap());
             }
             assert!((kind.build)(&settings).is_ok(), "{}", source.id);
+            assert!(
+                !serde_json::to_string(&source.fields).unwrap().contains("{base}"),
+                "{}: the replay's address is filled in",
+                source.id
+            );
         }
+    }
+
+    #[test]
+    fn requests_are_answered_by_stage_and_by_the_most_specific_query() {
+        let route = |stage, query: &[(&str, &str)], file: &str| {
+            let query = query.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+            let route = Route {
+                path: "/x".to_owned(),
+                stage,
+                query,
+                file: file.to_owned(),
+                content_type: "application/json".to_owned(),
+                headers: Vec::new(),
+            };
+            (route, "")
+        };
+        let routes = [
+            route(Stage::Before, &[("q", "acme crm")], "first"),
+            route(Stage::After, &[("q", "acme crm")], "later"),
+            route(Stage::After, &[("q", "acme crm"), ("page", "2")], "later page 2"),
+            route(Stage::Always, &[("q", "other")], "other"),
+        ];
+        let chosen = |target: &str, later: bool| choose(&routes, target, later).map(|(route, _)| route.file.as_str());
+        assert_eq!(chosen("/x?q=acme+crm&limit=100", false), Some("first"));
+        assert_eq!(chosen("/x?q=acme%20crm", true), Some("later"));
+        assert_eq!(chosen("/x?page=2&q=acme+crm", true), Some("later page 2"));
+        assert_eq!(chosen("/x?q=other", false), Some("other"));
+        assert_eq!(chosen("/x?q=other", true), Some("other"));
+        assert_eq!(chosen("/x?q=nothing", true), None);
+        assert_eq!(percent_decode("created_at_i%3E%3D1796410928"), "created_at_i>=1796410928");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%E2%9C%93+ok"), "✓ ok");
     }
 
     #[test]

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::App;
 use crate::error::{AppResult, Context};
+use crate::{App, Scoring};
 
 /// Mentions the index may trail the store by and still count as caught up (pages are
 /// indexed as they are saved; a restore or a `hark reindex` in progress trails by more).
@@ -59,11 +59,14 @@ pub async fn ready(app: &App) -> AppResult<Readiness> {
     let mentions = store.count_mentions().await.internal("querying the store")?;
     let store_check = Check { ok: true, detail: format!("{mentions} mentions") };
     let model = match app.scoring() {
-        Some(true) => Check { ok: true, detail: "loaded; new mentions are scored".to_owned() },
-        Some(false) => {
+        Scoring::Loading => Check { ok: false, detail: "loading".to_owned() },
+        Scoring::Scoring => Check { ok: true, detail: "loaded; new mentions are scored".to_owned() },
+        Scoring::Unscored => {
             Check { ok: true, detail: "not used: new mentions are stored unscored (--no-classify)".to_owned() }
         }
-        None => Check { ok: true, detail: "not needed: this process serves and does not run the pipeline".to_owned() },
+        Scoring::NotRunning => {
+            Check { ok: true, detail: "not needed: this process serves and does not run the pipeline".to_owned() }
+        }
     };
     let index = index_check(app).await?;
     let failing_sources: Vec<FailingSource> = crate::sources::collect(app, store, false)

@@ -36,6 +36,7 @@ pub mod reindex;
 pub mod search;
 pub mod service;
 pub mod sessions;
+pub mod soak;
 pub mod sources;
 pub mod stats;
 pub mod status;
@@ -78,6 +79,19 @@ pub struct App {
     inner: Arc<Inner>,
 }
 
+/// What this process does with new mentions (`hark run` sets it; readiness reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// Not running the pipeline: it only serves.
+    NotRunning = 0,
+    /// `hark run` is loading the model.
+    Loading = 1,
+    /// Scoring new mentions with the loaded model.
+    Scoring = 2,
+    /// Storing them unscored (`--no-classify`).
+    Unscored = 3,
+}
+
 #[derive(Debug)]
 struct Inner {
     options: AppOptions,
@@ -90,8 +104,8 @@ struct Inner {
     /// The index writer, opened once per process (tantivy allows one writer per directory).
     indexer: std::sync::OnceLock<Option<Arc<Indexer>>>,
     /// Set by `hark run`: whether this process scores new mentions (its readiness then
-    /// includes the model).
-    scoring: std::sync::OnceLock<bool>,
+    /// includes the model); see [`Scoring`].
+    scoring: std::sync::atomic::AtomicU8,
 }
 
 impl App {
@@ -112,7 +126,7 @@ impl App {
                 store: OnceCell::new(),
                 classifier: OnceCell::new(),
                 indexer: std::sync::OnceLock::new(),
-                scoring: std::sync::OnceLock::new(),
+                scoring: std::sync::atomic::AtomicU8::new(Scoring::NotRunning as u8),
             }),
         }
     }
@@ -137,15 +151,18 @@ impl App {
         &self.inner.clock
     }
 
-    /// Whether this process runs the pipeline and scores new mentions: `None` when it only
-    /// serves, `Some(false)` when it runs unscored.
-    pub fn scoring(&self) -> Option<bool> {
-        self.inner.scoring.get().copied()
+    /// Whether this process runs the pipeline and scores new mentions.
+    pub fn scoring(&self) -> Scoring {
+        match self.inner.scoring.load(std::sync::atomic::Ordering::SeqCst) {
+            1 => Scoring::Loading,
+            2 => Scoring::Scoring,
+            3 => Scoring::Unscored,
+            _ => Scoring::NotRunning,
+        }
     }
 
-    fn set_scoring(&self, scoring: bool) {
-        // Set once per process, by `hark run`; a second run in the same process keeps it.
-        let _already = self.inner.scoring.set(scoring);
+    fn set_scoring(&self, scoring: Scoring) {
+        self.inner.scoring.store(scoring as u8, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The store, opened (and migrated) on first use.

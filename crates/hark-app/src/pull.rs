@@ -47,6 +47,7 @@ pub fn pull_source(source: &SourceConfig) -> PullSource {
             .iter()
             .map(|(name, value)| (name.clone(), serde_json::to_value(value).unwrap_or(serde_json::Value::Null)))
             .collect(),
+        build: None,
     }
 }
 

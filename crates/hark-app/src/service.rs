@@ -19,9 +19,9 @@ use hark_pipeline::service::{ScheduledSource, Service, ServiceOptions};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::App;
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
+use crate::{App, Scoring};
 
 /// How often a source without `interval` is pulled.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -141,8 +141,19 @@ pub async fn run(
     request: &RunRequest,
     stop: watch::Receiver<bool>,
 ) -> AppResult<RunSummary> {
+    run_sources(app, caller, request, scheduled_sources(app), stop).await
+}
+
+/// [`run`] over the given sources instead of the configured ones (tests bring sources with
+/// connectors of their own).
+pub async fn run_sources(
+    app: &App,
+    caller: &Caller,
+    request: &RunRequest,
+    sources: Vec<ScheduledSource>,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RunSummary> {
     caller.require(Permission::Admin)?;
-    let sources = scheduled_sources(app);
     if sources.is_empty() && request.once {
         return Err(AppError::invalid(
             "no_sources",
@@ -161,9 +172,10 @@ pub async fn run(
             "closed runs left open by a process that was killed; they are coverage gaps until the next clean pass"
         );
     }
+    app.set_scoring(if request.classify { Scoring::Loading } else { Scoring::Unscored });
     let pipeline = std::sync::Arc::new(app.pipeline(request.classify).await?);
     let scored = pipeline.classifier().is_some();
-    app.set_scoring(scored);
+    app.set_scoring(if scored { Scoring::Scoring } else { Scoring::Unscored });
     let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
     let options = ServiceOptions {
         max_concurrent: request.max_concurrent,
@@ -179,8 +191,29 @@ pub async fn run(
     if let Some(alerts) = alerts {
         alerts.abort();
     }
+    // The last pages may have made alerts: one more delivery pass before returning (what it
+    // cannot deliver now stays in the outbox for the next start).
+    final_delivery(app, caller).await;
     if let Some(indexer) = pipeline.indexer() {
         indexer.commit().internal("committing the mention index")?;
     }
     Ok(RunSummary { passes: report.passes, stopped: report.stopped, interrupted_runs, scored })
+}
+
+/// One delivery pass, when webhooks are configured; failures are logged, not returned (the
+/// outbox keeps what was not delivered).
+async fn final_delivery(app: &App, caller: &Caller) {
+    match crate::alerts::notifier(app) {
+        Ok(Some(notifier)) => match crate::alerts::deliver_with(app, caller, &notifier, app.clock().now()).await {
+            Ok(summary) => {
+                crate::alerts::count_deliveries(&summary);
+                if summary.delivered + summary.failed + summary.dead > 0 {
+                    tracing::info!(delivered = summary.delivered, failed = summary.failed, "last delivery pass");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "the last delivery pass failed; the outbox keeps the alerts"),
+        },
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %err, "webhooks are configured but cannot start"),
+    }
 }

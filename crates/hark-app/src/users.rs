@@ -168,17 +168,23 @@ pub async fn new_token(app: &App, caller: &Caller, name: &str, revoke_others: bo
     Ok(NewToken { name: user.name, token })
 }
 
-/// Gives `name` a new random password (and makes the user with `role` when missing); returns
-/// the password. For demos and for an admin who lost theirs.
-pub async fn reset_or_add(app: &App, caller: &Caller, name: &str, role: Role) -> AppResult<String> {
+/// Gives `name` a new password, `password` or a random one (and makes the user with `role`
+/// when missing); returns the password. For demos and for an admin who lost theirs.
+pub async fn reset_or_add(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> AppResult<String> {
     caller.require(Permission::Admin)?;
     let name = check_name(name)?;
     let store = app.store().await.internal("opening the store")?;
     if store.user_by_name(name).await.internal("reading a user")?.is_none() {
-        let created = add_user(app, caller, name, role, None).await?;
-        return Ok(created.password.unwrap_or_default());
+        let created = add_user(app, caller, name, role, password).await?;
+        return Ok(created.password.or_else(|| password.map(str::to_owned)).unwrap_or_default());
     }
-    let password = random_hex(12);
+    let password = password.map_or_else(|| random_hex(12), str::to_owned);
     let hash = hash_password(&password)?;
     store.set_password_hash(name, &hash).await.internal("setting a password")?;
     store.set_user_disabled(name, false).await.internal("enabling a user")?;

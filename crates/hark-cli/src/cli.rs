@@ -111,14 +111,20 @@ source overrides it) and to the sources' own rate-limit signals. Exit code 3 whe
         no_classify: bool,
     },
     /// Run the whole pipeline offline on the bundled sample, served by a local replay of each source
-    #[command(long_about = "Run the whole pipeline offline on the bundled sample: a local replay server \
-(127.0.0.1 only) serves a few sample posts for every source kind in that source's own format \
-(sample/replay/), the sample CRM customers are imported, every source is pulled once through the same code as `hark pull` (scored by the local model \
-when `make model` has fetched it), then pulled again to show that nothing is stored twice. Prints what \
-each source did, the complaints and buying intent flagged with their cues, and the totals.\n\n\
+    #[command(long_about = "Run the whole pipeline offline on the bundled sample: a fictional company, Acme \
+CRM, with 200 CRM customers and about 500 posts about it from every source kind. A local replay server \
+(127.0.0.1 only) serves the posts in each source's own format, page by page (sample/replay/), so the real \
+connectors run; the sample customers are imported, and every source is pulled three times through the same \
+code as `hark pull` (scored by the local model when `make model` has fetched it): once as the sources first \
+stand, once after the rest of the posts came out (each connector goes on from its cursor and walks the new \
+pages), and once more to show that nothing is stored twice. Prints what each source did, the flags per \
+signal, the items per queue, the customers matched, the top posts with their cues, and the seconds the \
+pipeline took.\n\n\
 It writes to the data directory (--data-dir), which must hold no mentions or customers yet; --fresh \
-wipes a hark data directory and starts over. The demo brings its own configuration (the brand of \
-sample/hark.toml); --config is not read. Nothing leaves the machine.")]
+wipes a hark data directory and starts over. Then it serves the web app (--addr) with a sign-in per role \
+(demo-admin, demo-service, demo-sales, demo-community, each with the password <user>-password; on an \
+address other than loopback, new random passwords instead). The demo brings its own configuration (the \
+brand of sample/hark.toml); --config is not read. Nothing leaves the machine.")]
     Demo {
         /// Wipe the data directory first (only a hark data directory is wiped)
         #[arg(long)]
@@ -595,6 +601,32 @@ used. Build with --release for real figures.")]
         /// Keep the scratch data directory afterwards
         #[arg(long)]
         keep: bool,
+    },
+    /// Soak: `hark run` over growing feeds on loopback for a bounded time; memory, metrics and store
+    #[command(long_about = "Soak test of the service, on loopback: a replay server in this process \
+publishes Atom feeds (--sources of them) that grow at --posts-per-minute in all; a `hark run` child \
+process (this binary) in a scratch data directory pulls them every 10 s, scores, saves, routes and \
+indexes, and serves /metrics. Every --sample-every seconds its resident memory and metrics are read. \
+At the end the feeds stop growing, the service is given time to catch up, its metrics are read once \
+more, and it is stopped with SIGTERM. Reports memory at start, middle and end, and checks that no source \
+failed, that the metrics agree with the store, that every published post is stored, and that the stop \
+exited 0 (exit code 1 otherwise). Build with --release for real figures.")]
+    Soak {
+        /// How long the feeds grow, in minutes
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        /// New posts per minute, over all feeds
+        #[arg(long, default_value_t = 400)]
+        posts_per_minute: u64,
+        /// Feeds (sources)
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+        sources: u64,
+        /// Seconds between samples
+        #[arg(long, default_value_t = 30)]
+        sample_every: u64,
+        /// Store posts unscored (no model needed)
+        #[arg(long)]
+        no_classify: bool,
     },
     /// Texts per second through the encoder and heads, beside a bare ONNX Runtime session
     Classify {

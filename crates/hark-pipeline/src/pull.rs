@@ -19,8 +19,11 @@ use crate::{PageOutcome, Pipeline, PipelineError, RunHandle};
 /// Pages read per source in one pass at most (the cursor carries on next time).
 pub const MAX_PAGES: u32 = 20;
 
+/// Builds a source's connector from its settings (what a registry kind's `build` is).
+pub type BuildConnector = fn(&Settings) -> Result<Box<dyn Connector>, String>;
+
 /// One source to pull: a `[[sources]]` entry as plain data.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct PullSource {
     pub id: String,
     /// The connector registry's name (reddit, hackernews, ...).
@@ -30,6 +33,8 @@ pub struct PullSource {
     pub requests_per_minute: Option<NonZeroU32>,
     /// The kind's own fields (queries, feeds, selectors...).
     pub fields: BTreeMap<String, serde_json::Value>,
+    /// Builds the connector instead of the registry's kind (tests put faults in with it).
+    pub build: Option<BuildConnector>,
 }
 
 impl PullSource {
@@ -45,6 +50,9 @@ impl PullSource {
 
     /// The source's connector, or why there is none.
     pub fn connector(&self) -> Result<Box<dyn Connector>, String> {
+        if let Some(build) = self.build {
+            return build(&self.settings());
+        }
         let kind = hark_connectors::find(&self.kind).ok_or_else(|| format!("no {} connector", self.kind))?;
         (kind.build)(&self.settings())
     }

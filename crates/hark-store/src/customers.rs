@@ -43,7 +43,8 @@ impl Store {
         dry_run: bool,
         now: DateTime<Utc>,
     ) -> Result<CustomerImportSummary> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a customer import"))?;
+        let mut tx =
+            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a customer import"))?;
         let existing: HashMap<String, String> = sqlx::query_as("SELECT crm_ref, content_hash FROM customers")
             .fetch_all(&mut *tx)
             .await

@@ -300,7 +300,7 @@ impl Store {
             by_mention.entry(&row.mention_id).or_default().push(row);
         }
         let mut summary = MachineWriteSummary::default();
-        let mut tx = self.pool.begin().await.map_err(query_error("starting to write matches"))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to write matches"))?;
         for (mention, decision) in decisions {
             let rows = by_mention.get(mention).map_or(&[][..], Vec::as_slice);
             if rows.iter().any(|row| row.state == MatchState::Confirmed) {
@@ -348,7 +348,7 @@ impl Store {
         mention: &MentionId,
         customer: &CustomerId,
     ) -> Result<std::result::Result<(Transaction<'static, Sqlite>, Option<Match>), DecisionError>> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a match decision"))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a match decision"))?;
         if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
             return Ok(Err(err));
         }

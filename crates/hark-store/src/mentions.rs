@@ -57,7 +57,8 @@ impl Store {
         cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a page transaction"))?;
+        let mut tx =
+            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a page transaction"))?;
         let next_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(inserted_seq), 0) + 1 FROM mentions")
             .fetch_one(&mut *tx)
             .await

@@ -12,7 +12,8 @@ impl Store {
     /// `prospects` stop being prospects, e.g. because they turned out to be customers).
     /// With `everyone`, every stored prospect is replaced. One transaction.
     pub async fn replace_prospects(&self, authors: &[AuthorRef], prospects: &[Prospect], everyone: bool) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting to write prospects"))?;
+        let mut tx =
+            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to write prospects"))?;
         if everyone {
             sqlx::query("DELETE FROM prospects").execute(&mut *tx).await.map_err(query_error("clearing prospects"))?;
         }

@@ -216,3 +216,46 @@ fn print_api_report(populate: &PopulateReport, load: &LoadReport) -> anyhow::Res
     }
     Ok(())
 }
+
+pub async fn soak(context: &Context, request: &hark_app::soak::SoakRequest) -> anyhow::Result<ExitCode> {
+    let report = hark_app::soak::soak(&Caller::local(), request).await?;
+    let problems = report.problems();
+    if context.json() {
+        print_json(&report)?;
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .samples
+            .iter()
+            .map(|sample| {
+                vec![
+                    format!("{:.0}", sample.seconds),
+                    format!("{:.1}", sample.rss_mib),
+                    format!("{:.0}", sample.mentions_stored),
+                    format!("{:.0}", sample.channel_pages),
+                ]
+            })
+            .collect();
+        print_table(&["SECONDS", "RSS MiB", "STORED", "PAGES WAITING"], &rows)?;
+        println!(
+            "{:.0} s at {} posts/min over {} feeds ({}): published {}, stored {}, metrics stored {} / new {}, \
+             source failures {}",
+            report.seconds,
+            report.posts_per_minute,
+            report.sources,
+            if report.scored { "scored" } else { "unscored" },
+            report.published,
+            report.stored,
+            report.metrics_stored,
+            report.metrics_new,
+            report.failures
+        );
+        println!(
+            "memory (RSS): start {:.1} MiB, middle {:.1} MiB, end {:.1} MiB; SIGTERM exit {:?}",
+            report.rss_start_mib, report.rss_middle_mib, report.rss_end_mib, report.exit_code
+        );
+        for problem in &problems {
+            println!("problem: {problem}");
+        }
+    }
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

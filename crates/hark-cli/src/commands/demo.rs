@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use hark_app::Caller;
-use hark_app::demo::{self, DemoRequest, DemoSummary, NOT_SCORED_BY_REQUEST};
+use hark_app::demo::{self, DemoPasswords, DemoRequest, DemoSummary, NOT_SCORED_BY_REQUEST};
 
 use super::pull::print_reports;
 use crate::cli::GlobalArgs;
@@ -37,14 +37,22 @@ pub async fn run(
     }
     if let Some(addr) = serve {
         let app = demo::serving_app(&global.data_dir)?;
-        let logins = demo::logins(&app, &Caller::local()).await?;
+        // Known passwords only where nobody else can reach the demo.
+        let passwords = if addr.ip().is_loopback() { DemoPasswords::Known } else { DemoPasswords::Random };
+        let logins = demo::logins(&app, &Caller::local(), passwords).await?;
         println!();
-        println!("the web app: http://{addr}/  (Ctrl-C stops it)");
+        println!("the web app: http://{addr}/  (Ctrl-C stops it); sign in as any of these demo users:");
         let rows: Vec<Vec<String>> = logins
             .iter()
-            .map(|login| vec![login.role.to_string(), login.name.clone(), login.password.clone()])
+            .map(|login| {
+                vec![format!("http://{addr}/login"), login.role.to_string(), login.name.clone(), login.password.clone()]
+            })
             .collect();
-        print_table(&["ROLE", "USER", "PASSWORD (new each time)"], &rows)?;
+        let password = match passwords {
+            DemoPasswords::Known => "PASSWORD",
+            DemoPasswords::Random => "PASSWORD (new each time: the address is not loopback)",
+        };
+        print_table(&["URL", "ROLE", "USER", password], &rows)?;
         super::serve::run(&app, addr).await?;
     }
     Ok(code)
@@ -60,10 +68,13 @@ fn print_summary(summary: &DemoSummary) -> anyhow::Result<()> {
     }
     for pass in &summary.passes {
         println!();
-        if pass.pass == 1 {
-            println!("pass 1: every source once, through the same code as `hark pull`");
-        } else {
-            println!("pass {}: the same sources again; nothing is stored twice", pass.pass);
+        match pass.pass {
+            1 => println!("pass 1: every source once, as it first stands, through the same code as `hark pull`"),
+            2 => println!(
+                "pass 2: the sources again, after more posts came out: each connector goes on from its cursor and \
+                 walks the new pages"
+            ),
+            n => println!("pass {n}: the same sources once more; nothing is stored twice"),
         }
         print_reports(&pass.sources, summary.scored)?;
     }
@@ -71,8 +82,8 @@ fn print_summary(summary: &DemoSummary) -> anyhow::Result<()> {
     if summary.scored {
         let f = &summary.flagged;
         println!(
-            "flagged    {} complaints ({} by customers: service), {} with buying intent ({} by non-customers: sales)",
-            f.complaints, f.complaints_by_customers, f.intents, f.intents_by_non_customers
+            "flagged    {} complaints ({} by customers), {} with buying intent ({} by non-customers), {} negative",
+            f.complaints, f.complaints_by_customers, f.intents, f.intents_by_non_customers, f.negative
         );
         if !summary.top.is_empty() {
             println!();
@@ -114,13 +125,34 @@ fn print_summary(summary: &DemoSummary) -> anyhow::Result<()> {
     let t = &summary.totals;
     println!();
     println!(
-        "mentions   {} stored ({} by customers); {} post seen on two sources linked, not stored twice",
+        "mentions   {} stored ({} by customers); {} seen on a second source under the same URL: linked, not stored \
+         twice",
         thousands(t.mentions),
         t.mentions_by_customers,
         t.linked
     );
-    println!("customers  {}", thousands(t.customers));
+    let queue = |name: &str| summary.queues.get(name).copied().unwrap_or_default();
+    println!(
+        "queues     {} service, {} sales, {} community (hark --data-dir {} queue list)",
+        queue("service"),
+        queue("sales"),
+        queue("community"),
+        summary.data_dir
+    );
+    let matches = &summary.matched.matches;
+    let state = |name: &str| matches.get(name).copied().unwrap_or_default();
+    println!(
+        "customers  {} in the CRM; {} matched to authors ({} automatic and {} proposed matches)",
+        thousands(t.customers),
+        summary.matched.customers,
+        state("auto"),
+        state("proposed")
+    );
     println!("requests   {} answered by the replay server", t.requests_served);
+    println!(
+        "time       {:.1} s for the pipeline: import, three pulls, scoring, matching, routing, indexing",
+        summary.seconds
+    );
     let rows: Vec<Vec<String>> = t
         .sources
         .iter()
@@ -137,7 +169,10 @@ fn print_summary(summary: &DemoSummary) -> anyhow::Result<()> {
     print_table(&["SOURCE", "KIND", "MENTIONS", "OUTCOME", "GAPS"], &rows)?;
     let dir = &summary.data_dir;
     println!();
-    println!("next: hark --data-dir {dir} search 'acme NEAR/5 sync'   hark --data-dir {dir} prospects");
-    println!("      hark --data-dir {dir} match list                 hark --data-dir {dir} customers show CRM-0001");
+    println!("next: hark --data-dir {dir} queue list --queue service   hark --data-dir {dir} prospects");
+    println!(
+        "      hark --data-dir {dir} search 'acme NEAR/5 sync'     hark --data-dir {dir} match list --state proposed"
+    );
+    println!("      hark --data-dir {dir} customers show CRM-0003");
     Ok(())
 }

@@ -78,6 +78,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval { task, data, baseline, heads, int8 } => {
             train::eval(&context, train::task(task), data, baseline, heads, int8).await
         }
+        Command::Bench(BenchCommand::Soak { minutes, posts_per_minute, sources, sample_every, no_classify }) => {
+            let request = hark_app::soak::SoakRequest {
+                hark: std::env::current_exe()?,
+                duration: std::time::Duration::from_secs_f64(minutes.max(0.1) * 60.0),
+                posts_per_minute,
+                sources,
+                sample_every: std::time::Duration::from_secs(sample_every.max(1)),
+                classify: !no_classify,
+            };
+            bench::soak(&context, &request).await
+        }
         Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
             bench::classify(&context, data, batch_size, threads, int8, rounds).await
         }

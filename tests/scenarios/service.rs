@@ -1,0 +1,254 @@
+//! `hark run`, the service, killed and stopped.
+//!
+//! Two sources serve growing streams (each request answered adds posts); `hark run`, scoring
+//! with the real model and delivering alerts to a webhook receiver, is SIGKILLed at random
+//! points, chosen by the number of requests the sources answered, at least ten times, and
+//! started again. Then the streams stop growing and a last `hark run` is stopped with
+//! SIGTERM once it has caught up: it must exit 0 within its grace period. In the end every
+//! served post is stored exactly once, the queue items are exactly those of one clean,
+//! uninterrupted run over the same posts, and the receiver got every alert (distinct
+//! `X-Hark-Event-Id`s) exactly once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use hark_replay::{Handler, ReplayServer};
+
+use crate::scenarios::restart::{Lcg, search_posts};
+use crate::support::Workspace;
+
+/// Posts per source once the streams stop growing.
+const TOTAL: u64 = 210;
+/// Posts that appear in a stream with every request its server answers.
+const GROWTH_PER_REQUEST: u64 = 20;
+/// Kills at least.
+const KILLS: usize = 10;
+const SECRET_ENV: &str = "HARK_TEST_WEBHOOK_SECRET";
+
+/// A complaint, buying intent or chatter, by post number, so that queues fill.
+fn post(n: u64) -> (String, String) {
+    match n % 3 {
+        0 => (
+            format!("Acme CRM sync deleted our contacts again ({n})"),
+            "The sync wiped two hundred contacts overnight and support has not answered our ticket in a week. \
+             We are furious and losing deals."
+                .to_owned(),
+        ),
+        1 => (
+            format!("Looking for a CRM for a team of {}", 3 + n % 20),
+            "We want to replace our spreadsheets with a CRM this quarter. Is Acme CRM worth the price, and what \
+             does the team plan cost?"
+                .to_owned(),
+        ),
+        _ => (
+            format!("Acme user meetup number {n} in Berlin"),
+            "Slides and a recording will be online next week.".to_owned(),
+        ),
+    }
+}
+
+/// One stream: a replay server whose posts grow with each request, until `complete`.
+struct Stream {
+    server: ReplayServer,
+    first_id: u64,
+}
+
+async fn stream(
+    first_id: u64,
+    served: &Arc<AtomicU64>,
+    complete: &Arc<AtomicBool>,
+    arrived: &Arc<tokio::sync::Notify>,
+) -> Stream {
+    let own = Arc::new(AtomicU64::new(0));
+    let handler: Handler = {
+        let (served, complete, arrived) = (Arc::clone(served), Arc::clone(complete), Arc::clone(arrived));
+        Arc::new(move |target: &str| {
+            served.fetch_add(1, Ordering::SeqCst);
+            let answered = own.fetch_add(1, Ordering::SeqCst) + 1;
+            arrived.notify_waiters();
+            let visible =
+                if complete.load(Ordering::SeqCst) { TOTAL } else { (answered * GROWTH_PER_REQUEST).min(TOTAL) };
+            search_posts(target, visible, first_id, post)
+        })
+    };
+    let server =
+        ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
+    Stream { server, first_id }
+}
+
+/// What the webhook receiver got: event id → deliveries.
+type Received = Arc<Mutex<BTreeMap<String, usize>>>;
+
+async fn receive(axum::extract::State(received): axum::extract::State<Received>, headers: HeaderMap) -> StatusCode {
+    let id = headers.get("x-hark-event-id").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
+    *received.lock().expect("receiver lock").entry(id).or_default() += 1;
+    StatusCode::NO_CONTENT
+}
+
+async fn receiver() -> (Received, String) {
+    let received = Received::default();
+    let router = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(Arc::clone(&received));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("the receiver serves") });
+    (received, url)
+}
+
+fn config(streams: &[&Stream], webhook: Option<&str>) -> String {
+    let mut text = String::from("[brand]\nname = \"Acme\"\n");
+    for (index, stream) in streams.iter().enumerate() {
+        text.push_str(&format!(
+            "\n[[sources]]\nid = \"hn-{index}\"\nkind = \"hackernews\"\nbase_url = \"{}\"\nqueries = [\"acme crm\"]\n\
+             interval = \"10s\"\nrequests_per_minute = 60000\n",
+            stream.server.base_url()
+        ));
+    }
+    if let Some(url) = webhook {
+        text.push_str(&format!(
+            "\n[[webhooks]]\nid = \"ops\"\nurl = \"{url}\"\nsecret_env = \"{SECRET_ENV}\"\n\n[alerts]\ndeliver_every = \"1s\"\nretry_base = \"1s\"\n"
+        ));
+    }
+    text
+}
+
+fn command(ws: &Workspace, args: &[&str]) -> tokio::process::Command {
+    let mut command = ws.command(args);
+    command.env(SECRET_ENV, "a-test-secret-of-enough-length").stdout(std::process::Stdio::null());
+    tokio::process::Command::from(command)
+}
+
+/// (mention id, queue) of every queue item, and the number of mentions, read from the store.
+async fn stored(ws: &Workspace) -> (BTreeSet<(String, String)>, BTreeMap<String, usize>) {
+    let store = hark_store::Store::open(&ws.path("hark-data/hark.db")).await.expect("the store opens");
+    let filter = hark_store::QueueFilter { limit: 100_000, ..hark_store::QueueFilter::default() };
+    let items = store.list_queue_items(&filter).await.expect("queue items");
+    let items: BTreeSet<(String, String)> =
+        items.iter().map(|item| (item.mention_id.as_str().to_owned(), item.queue.as_str().to_owned())).collect();
+    let mut per_source = BTreeMap::new();
+    for (source, count) in store.count_mentions_by_source().await.expect("counts") {
+        per_source.insert(source, usize::try_from(count).expect("a count"));
+    }
+    store.close().await;
+    (items, per_source)
+}
+
+async fn status(ws: &Workspace) -> serde_json::Value {
+    let output =
+        command(ws, &["status", "--json"]).stdout(std::process::Stdio::piped()).output().await.expect("hark status");
+    serde_json::from_slice(&output.stdout).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hark_run_killed_at_random_points_stores_every_post_once_and_alerts_once_then_stops_gracefully() {
+    let served = Arc::new(AtomicU64::new(0));
+    let complete = Arc::new(AtomicBool::new(false));
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let first = stream(40_000_000, &served, &complete, &arrived).await;
+    let second = stream(50_000_000, &served, &complete, &arrived).await;
+    let (received, hook) = receiver().await;
+    let ws = Workspace::new();
+    ws.write("hark.toml", config(&[&first, &second], Some(&hook)));
+
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock").as_nanos() as u64;
+    let mut random = Lcg(seed);
+    let mut kills = 0;
+    while kills < KILLS {
+        let mut child = command(&ws, &["run", "--no-serve", "-q"]).spawn().expect("starting hark run");
+        // Killed when the sources have answered this many more requests (0: while starting).
+        let target = served.load(Ordering::SeqCst) + random.next_below(6);
+        loop {
+            let next_request = arrived.notified();
+            if served.load(Ordering::SeqCst) >= target {
+                child.start_kill().expect("SIGKILL");
+                break;
+            }
+            tokio::select! {
+                () = next_request => {}
+                status = child.wait() => panic!("seed {seed}: hark run exited on its own: {status:?}"),
+            }
+        }
+        child.wait().await.expect("the killed process is reaped");
+        kills += 1;
+    }
+
+    // The streams stop growing; a last service catches up, delivers, and is stopped.
+    complete.store(true, Ordering::SeqCst);
+    let mut child = command(&ws, &["run", "--no-serve", "-q", "--grace", "20s"]).spawn().expect("starting hark run");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let (items, per_source) = stored(&ws).await;
+        let caught_up = per_source.values().sum::<usize>() == 2 * TOTAL as usize;
+        let delivered = received.lock().expect("receiver lock").len();
+        if caught_up && !items.is_empty() && delivered >= items.len() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "seed {seed}: hark run never caught up: {per_source:?}, {} items, {delivered} alerts; status {}",
+            items.len(),
+            status(&ws).await
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let pid = child.id().expect("a running child");
+    let stop = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill -TERM");
+    assert!(stop.success());
+    let exit = tokio::time::timeout(Duration::from_secs(25), child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("seed {seed}: hark run did not stop within its grace period"))
+        .expect("the child is reaped");
+    assert_eq!(exit.code(), Some(0), "seed {seed}: SIGTERM ends hark run with exit 0");
+
+    // Every served post stored exactly once.
+    let store = hark_store::Store::open(&ws.path("hark-data/hark.db")).await.expect("the store opens");
+    for (index, stream) in [&first, &second].iter().enumerate() {
+        let mut ids = store.external_ids(&format!("hn-{index}")).await.expect("ids");
+        let stored_count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), stored_count, "seed {seed}: a post was stored twice");
+        let expected: BTreeSet<String> = (1..=TOTAL).map(|n| (stream.first_id + n).to_string()).collect();
+        assert_eq!(
+            ids.into_iter().collect::<BTreeSet<_>>(),
+            expected,
+            "seed {seed}: posts missing after {kills} kills"
+        );
+    }
+    // No run is left open: the killed ones were closed as interrupted on the next start.
+    let summaries = store.source_run_summaries().await.expect("the ledger");
+    assert!(
+        summaries.iter().all(|summary| summary.last_run.as_ref().is_some_and(|run| run.outcome.as_str() != "running"))
+    );
+    store.close().await;
+
+    // The queue items are those of a clean run over the same posts, one per mention.
+    let (items, _) = stored(&ws).await;
+    let clean = Workspace::new();
+    clean.write("hark.toml", config(&[&first, &second], None));
+    for _ in 0..5 {
+        let status = command(&clean, &["run", "--once", "-q"]).status().await.expect("hark run --once");
+        assert_eq!(status.code(), Some(0), "the clean run fails");
+        if stored(&clean).await.1.values().sum::<usize>() == 2 * TOTAL as usize {
+            break;
+        }
+    }
+    let (expected_items, _) = stored(&clean).await;
+    assert!(expected_items.len() >= 100, "the posts fill the queues: {} items", expected_items.len());
+    assert_eq!(items, expected_items, "seed {seed}: queue items differ from a clean run's");
+
+    // Every alert reached the receiver; the raw count shows how often a kill landed between a
+    // delivery and its record (the event id lets receivers drop such repeats).
+    let received = received.lock().expect("receiver lock").clone();
+    assert_eq!(received.len(), items.len(), "seed {seed}: one item.created alert per item");
+    let repeats: usize = received.values().map(|count| count - 1).sum();
+    assert!(repeats <= kills, "seed {seed}: {repeats} repeated deliveries in {kills} kills");
+    eprintln!(
+        "seed {seed}: {kills} kills, {} posts, {} items, {} alerts, {repeats} repeated deliveries",
+        2 * TOTAL,
+        items.len(),
+        received.len()
+    );
+}

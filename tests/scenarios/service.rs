@@ -252,3 +252,104 @@ async fn hark_run_killed_at_random_points_stores_every_post_once_and_alerts_once
         received.len()
     );
 }
+
+/// A stream that has stopped growing, answering each request after `delay`.
+async fn slow_stream(first_id: u64, delay: Duration, requests: &Arc<AtomicU64>) -> Stream {
+    let handler: Handler = {
+        let requests = Arc::clone(requests);
+        Arc::new(move |target: &str| {
+            requests.fetch_add(1, Ordering::SeqCst);
+            search_posts(target, TOTAL, first_id, post).delay(delay)
+        })
+    };
+    let server = ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
+    Stream { server, first_id }
+}
+
+async fn sigterm_and_wait(child: &mut tokio::process::Child, within: Duration) -> std::process::ExitStatus {
+    let pid = child.id().expect("a running child");
+    let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill -TERM");
+    assert!(sent.success());
+    tokio::time::timeout(within, child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("hark run did not stop within {within:?} of SIGTERM"))
+        .expect("the child is reaped")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_pass_exits_0_and_loses_nothing_and_backups_restore_while_it_runs() {
+    let requests = Arc::new(AtomicU64::new(0));
+    let slow = slow_stream(60_000_000, Duration::from_millis(1500), &requests).await;
+    let ws = Workspace::new();
+    ws.write("hark.toml", config(&[&slow], None));
+
+    // SIGTERM while the first page is being fetched: exit 0 within the grace period.
+    let mut child = command(&ws, &["run", "--no-serve", "--no-classify", "-q", "--grace", "10s"]).spawn().expect("hark run");
+    while requests.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let exit = sigterm_and_wait(&mut child, Duration::from_secs(12)).await;
+    assert_eq!(exit.code(), Some(0), "a graceful stop exits 0");
+    let sources = ws.run(&["sources", "--json"]);
+    sources.assert_ok();
+    let listed = sources.json();
+    let run = &listed[0]["last_run"];
+    assert_eq!(run["error_kind"], "stopped", "the cut-short pass is closed and says why: {listed}");
+
+    // Started again, it reads everything, once; a backup taken meanwhile is consistent.
+    let mut child = command(&ws, &["run", "--no-serve", "--no-classify", "-q"]).spawn().expect("hark run");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while stored(&ws).await.1.values().sum::<usize>() < TOTAL as usize {
+        assert!(tokio::time::Instant::now() < deadline, "hark run never caught up: {}", status(&ws).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let backup = ws.run(&["backup", "backup-1", "--json"]);
+    backup.assert_ok();
+    let manifest = backup.json()["manifest"].clone();
+    assert_eq!(manifest["mentions"].as_u64(), Some(TOTAL), "{manifest}");
+    assert!(ws.path("backup-1/hark.toml").is_file() && ws.path("backup-1/manifest.json").is_file());
+    // Restoring under a running service is refused, and changes nothing.
+    let refused = ws.run(&["restore", "backup-1"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("stop it before restoring"), "{}", refused.stderr);
+    assert_eq!(sigterm_and_wait(&mut child, Duration::from_secs(35)).await.code(), Some(0));
+    let store = hark_store::Store::open(&ws.path("hark-data/hark.db")).await.expect("the store opens");
+    let mut ids = store.external_ids("hn-0").await.expect("ids");
+    store.close().await;
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((ids.len(), count), (TOTAL as usize, TOTAL as usize), "every post once after the stop and the restart");
+
+    // Into a new install: the store, its counts and the configuration come back; the index is
+    // rebuilt, so search finds the posts.
+    let fresh = Workspace::new();
+    let backup_dir = ws.path("backup-1");
+    let backup_dir = backup_dir.to_str().expect("a UTF-8 path");
+    let restored = fresh.run(&["restore", backup_dir, "--json"]);
+    restored.assert_ok();
+    assert_eq!(restored.json()["indexed"].as_u64(), Some(TOTAL));
+    assert!(fresh.path("hark.toml").is_file(), "the configuration is restored where none was");
+    let found = fresh.run(&["search", "meetup", "--json", "--limit", "500"]);
+    found.assert_ok();
+    assert!(found.json().as_array().is_some_and(|hits| !hits.is_empty()), "{}", found.stdout);
+    // A second restore needs --force and keeps the store it replaces.
+    let again = fresh.run(&["restore", backup_dir]);
+    assert_ne!(again.code, 0);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    fresh.run(&["restore", backup_dir, "--force"]).assert_ok();
+    let kept = std::fs::read_dir(fresh.path("hark-data"))
+        .expect("the data directory")
+        .filter_map(Result::ok)
+        .any(|entry| entry.file_name().to_string_lossy().starts_with("hark.db.before-restore-"));
+    assert!(kept, "the replaced store is kept beside");
+    // A damaged backup is refused before anything changes.
+    let db = ws.path("backup-1/hark.db");
+    let mut bytes = std::fs::read(&db).expect("the backup's database");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&db, bytes).expect("damaging the copy");
+    let damaged = fresh.run(&["restore", backup_dir, "--force"]);
+    assert_ne!(damaged.code, 0);
+    assert!(damaged.stderr.contains("does not match the manifest"), "{}", damaged.stderr);
+}

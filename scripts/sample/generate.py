@@ -129,6 +129,15 @@ def paragraphs(text):
     return [block.strip("\n") for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
 
 
+def inline(text):
+    """Escaped text with `code` spans as <code>, as Markdown renders them."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return html.escape(text, quote=False)
+    return "".join(html.escape(part, quote=False) if i % 2 == 0 else f"<code>{html.escape(part, quote=False)}</code>"
+                   for i, part in enumerate(parts))
+
+
 def render_html(text, code_blocks=False):
     """Plain text with blank-line paragraphs → HTML (lists and, on request, indented code)."""
     out = []
@@ -138,13 +147,13 @@ def render_html(text, code_blocks=False):
             code = "\n".join(line[4:] for line in lines)
             out.append(f"<pre><code>{html.escape(code, quote=False)}\n</code></pre>")
         elif all(re.match(r"^- ", line) for line in lines):
-            items = "".join(f"<li>{html.escape(line[2:], quote=False)}</li>" for line in lines)
+            items = "".join(f"<li>{inline(line[2:])}</li>" for line in lines)
             out.append(f"<ul>\n{items}\n</ul>")
         elif all(re.match(r"^\d+\. ", line) for line in lines):
-            items = "".join(f"<li>{html.escape(line.split('. ', 1)[1], quote=False)}</li>" for line in lines)
+            items = "".join(f"<li>{inline(line.split('. ', 1)[1])}</li>" for line in lines)
             out.append(f"<ol>\n{items}\n</ol>")
         else:
-            out.append("<p>" + html.escape(block, quote=False).replace("\n", "<br>") + "</p>")
+            out.append("<p>" + inline(block).replace("\n", "<br>") + "</p>")
     return "\n".join(out)
 
 

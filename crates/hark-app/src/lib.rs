@@ -28,6 +28,7 @@ pub mod ingest;
 pub mod init;
 pub mod labels;
 pub mod matches;
+pub mod pipeline_bench;
 pub mod progress;
 pub mod prospects;
 pub mod pull;
@@ -232,8 +233,11 @@ impl App {
             return Ok(pipeline);
         }
         let worker = tokio::task::spawn_blocking(|| -> anyhow::Result<ClassifierWorker> {
-            let classifier = load_default(EncoderOptions::default())
+            let mut classifier = load_default(EncoderOptions::default())
                 .context("loading the classifier (or pass --no-classify to store mentions unscored)")?;
+            // The pipeline spends its model time on scores alone: cues (a few extra encoder
+            // passes per flag) are computed when someone looks (`crate::cues`).
+            classifier.set_cues(false);
             ClassifierWorker::spawn(classifier).context("starting the classifier thread")
         })
         .await??;

@@ -243,13 +243,19 @@ async fn run(request: &SoakRequest, scratch: &Path) -> AppResult<SoakReport> {
             "soak sample"
         );
     }
-    // The feeds stop growing; after two intervals the service has read everything, and its
+    // The feeds stop growing; once the service has read everything (or two minutes on), its
     // metrics are compared with its store at rest.
     clock.freeze();
     let published = published_at(&clock) * request.sources;
-    tokio::time::sleep(Duration::from_secs(25)).await;
-    if let Ok(fetched) = http.get(&metrics_url, None, &[]).await {
-        last_metrics = String::from_utf8_lossy(&fetched.body).into_owned();
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        if let Ok(fetched) = http.get(&metrics_url, None, &[]).await {
+            last_metrics = String::from_utf8_lossy(&fetched.body).into_owned();
+        }
+        if metric_sum(&last_metrics, "hark_mentions_stored ") >= published as f64 {
+            break;
+        }
     }
     // Stop: SIGTERM, then the exit status.
     let term = tokio::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;

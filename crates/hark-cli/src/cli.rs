@@ -602,6 +602,23 @@ used. Build with --release for real figures.")]
         #[arg(long)]
         keep: bool,
     },
+    /// Whole-pipeline throughput on a mention file, beside the bare encoder on the same texts
+    #[command(long_about = "Throughput of the whole pipeline on a mention file (the JSONL that `hark ingest` \
+reads; default: the bundled sample): every page goes through what `hark ingest` and `hark run` do to it \
+(dedupe, score, save with the cursor, match, route, index) in a scratch data directory; then the bare \
+encoder (tokenise + ONNX Runtime session) runs over the same texts in the same process. Reports both \
+rates and their ratio: how much of the time is the model's. Build with --release for real figures.")]
+    Pipeline {
+        /// A mention file (JSONL)
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Copies of the input sent through, each under other ids
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        copies: u16,
+        /// Mentions per page
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+        page: u16,
+    },
     /// Soak: `hark run` over growing feeds on loopback for a bounded time; memory, metrics and store
     #[command(long_about = "Soak test of the service, on loopback: a replay server in this process \
 publishes Atom feeds (--sources of them) that grow at --posts-per-minute in all; a `hark run` child \

@@ -259,3 +259,36 @@ pub async fn soak(context: &Context, request: &hark_app::soak::SoakRequest) -> a
     }
     Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
+
+pub async fn pipeline(
+    context: &Context,
+    request: &hark_app::pipeline_bench::PipelineBenchRequest,
+) -> anyhow::Result<ExitCode> {
+    let report = hark_app::pipeline_bench::pipeline(&Caller::local(), request).await?;
+    if context.json() {
+        print_json(&report)?;
+    } else {
+        print_table(
+            &["STAGE", "MENTIONS", "SECONDS", "PER SECOND"],
+            &[
+                vec![
+                    "whole pipeline".to_owned(),
+                    report.mentions.to_string(),
+                    format!("{:.2}", report.pipeline_seconds),
+                    format!("{:.1}", report.pipeline_mentions_per_second),
+                ],
+                vec![
+                    "bare encoder".to_owned(),
+                    report.mentions.to_string(),
+                    format!("{:.2}", report.encoder_seconds),
+                    format!("{:.1}", report.encoder_texts_per_second),
+                ],
+            ],
+        )?;
+        println!(
+            "the pipeline runs at {:.2}x the bare encoder's rate ({} pages; {} stored, {} queue items; parsing took {:.2} s)",
+            report.ratio_to_encoder, report.pages, report.stored, report.queue_items, report.parse_seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -78,6 +78,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval { task, data, baseline, heads, int8 } => {
             train::eval(&context, train::task(task), data, baseline, heads, int8).await
         }
+        Command::Bench(BenchCommand::Pipeline { input, copies, page }) => {
+            let request = hark_app::pipeline_bench::PipelineBenchRequest {
+                input,
+                copies: usize::from(copies),
+                page: usize::from(page),
+            };
+            bench::pipeline(&context, &request).await
+        }
         Command::Bench(BenchCommand::Soak { minutes, posts_per_minute, sources, sample_every, no_classify }) => {
             let request = hark_app::soak::SoakRequest {
                 hark: std::env::current_exe()?,

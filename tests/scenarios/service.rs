@@ -262,7 +262,8 @@ async fn slow_stream(first_id: u64, delay: Duration, requests: &Arc<AtomicU64>) 
             search_posts(target, TOTAL, first_id, post).delay(delay)
         })
     };
-    let server = ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
+    let server =
+        ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
     Stream { server, first_id }
 }
 
@@ -284,7 +285,8 @@ async fn sigterm_during_a_pass_exits_0_and_loses_nothing_and_backups_restore_whi
     ws.write("hark.toml", config(&[&slow], None));
 
     // SIGTERM while the first page is being fetched: exit 0 within the grace period.
-    let mut child = command(&ws, &["run", "--no-serve", "--no-classify", "-q", "--grace", "10s"]).spawn().expect("hark run");
+    let mut child =
+        command(&ws, &["run", "--no-serve", "--no-classify", "-q", "--grace", "10s"]).spawn().expect("hark run");
     while requests.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -49,6 +49,7 @@ fn status_json_has_the_documented_shape() {
     let status = ws.run(&["status", "--json"]).json();
     assert_eq!(status["mentions"], 0);
     assert_eq!(status["customers"], 0);
+    assert_eq!(status["not_scored_language"], serde_json::json!({}));
     for queue in ["service", "sales", "community"] {
         for state in ["new", "assigned", "contacted", "resolved", "dismissed"] {
             assert_eq!(status["queues"][queue][state], 0, "{queue}.{state}");

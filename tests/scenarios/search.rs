@@ -93,3 +93,37 @@ fn a_malformed_query_says_where_and_what_was_expected() {
     let caret = format!("  acme (pricing OR cost\n  {}^", " ".repeat(21));
     assert!(run.stderr.contains(&caret), "{}", run.stderr);
 }
+
+#[test]
+fn posts_are_searchable_by_their_language_and_only_english_is_scored() {
+    let ws = Workspace::new();
+    ws.write(
+        "posts.jsonl",
+        r#"{"source":"reddit","external_id":"en","text":"I was charged twice for my subscription and nobody at Acme will refund me. Terrible service."}
+{"source":"reddit","external_id":"de","text":"Mir wurde mein Abo bei Acme zweimal abgebucht und niemand erstattet mir das Geld. Schrecklicher Service."}
+{"source":"reddit","external_id":"ja","text":"Acmeのサブスクリプションが二重に請求されたのに、誰も返金してくれません。最悪のサービスです。"}
+{"source":"mastodon","external_id":"pt","lang":"pt-BR","text":"Fui cobrado duas vezes pela Acme e ninguém me devolve o dinheiro."}
+"#,
+    );
+    let ingest = ws.run(&["ingest", "posts.jsonl", "--json"]);
+    ingest.assert_ok();
+    assert_eq!((ingest.json()["new"].as_u64(), ingest.json()["complaints"].as_u64()), (Some(4), Some(1)));
+
+    assert_eq!(ids(&ws.run(&["search", "lang:de", "--json"])), ["de"]);
+    assert_eq!(ids(&ws.run(&["search", "lang:ja", "--json"])), ["ja"]);
+    assert_eq!(ids(&ws.run(&["search", "lang:pt", "--json"])), ["pt"]);
+    assert_eq!(ids(&ws.run(&["search", "acme lang:en", "--json"])), ["en"]);
+    let german = &ws.run(&["search", "abgebucht", "--json"]).json()[0];
+    assert!(german["signals"].is_null(), "not scored: {german}");
+    let english = &ws.run(&["search", "refund", "--json"]).json()[0];
+    assert!(english["signals"]["complaint"].as_f64().is_some_and(|p| p > 0.5), "scored: {english}");
+
+    let status = ws.run(&["status", "--json"]).json();
+    assert_eq!(status["not_scored_language"], serde_json::json!({"de": 1, "ja": 1, "pt": 1}));
+    let printed = ws.run(&["status"]);
+    printed.assert_ok();
+    assert!(printed.stdout.contains("not scored (language): de 1, ja 1, pt 1"), "{}", printed.stdout);
+    let queue = ws.run(&["queue", "list", "--json"]).json();
+    let routed: Vec<&str> = queue.as_array().unwrap().iter().filter_map(|item| item["external_id"].as_str()).collect();
+    assert!(!routed.iter().any(|id| ["de", "ja", "pt"].contains(id)), "{queue}");
+}

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use hark_core::{Queue, QueueState, Run};
+use hark_core::{Queue, QueueState, Run, lang};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +13,10 @@ use crate::error::{AppResult, Context};
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Status {
     pub mentions: i64,
+    /// Mentions stored without signals because the classifier does not read their language
+    /// (only English is scored), by primary language subtag (`und`: clearly not English,
+    /// language undetermined).
+    pub not_scored_language: BTreeMap<String, i64>,
     pub customers: i64,
     /// queue → state → count, every queue and state present.
     pub queues: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
@@ -35,8 +39,8 @@ pub struct SourceStatus {
     pub gaps: i64,
 }
 
-/// Counts of mentions, customers, queue items and matches; per source: last run, outcome and
-/// open coverage gaps.
+/// Counts of mentions (and of those not scored for their language), customers, queue items
+/// and matches; per source: last run, outcome and open coverage gaps.
 pub async fn status(app: &App, caller: &Caller) -> AppResult<Status> {
     caller.require(Permission::ReadPublic)?;
     let store = app.store().await?;
@@ -67,8 +71,18 @@ pub async fn status(app: &App, caller: &Caller) -> AppResult<Status> {
             *slot.1 = count;
         }
     }
+    let mut not_scored_language: BTreeMap<String, i64> = BTreeMap::new();
+    let unscored = store.count_unscored_by_lang().await.internal("counting mentions without signals by language")?;
+    for (tag, count) in unscored {
+        if !lang::is_scored(tag.as_deref()) {
+            let primary = lang::primary_subtag(tag.as_deref().unwrap_or_default());
+            let key = if primary.is_empty() { lang::UNDETERMINED.to_owned() } else { primary };
+            *not_scored_language.entry(key).or_default() += count;
+        }
+    }
     Ok(Status {
         mentions: store.count_mentions().await.internal("counting mentions")?,
+        not_scored_language,
         customers: store.count_customers().await.internal("counting customers")?,
         queues,
         matches,

@@ -3,7 +3,8 @@
 //! It owns the data model of DESIGN.md (mentions and their authors, signals, CRM customers,
 //! matches, queue items, prospects and runs), the stable ids derived from them, the two text
 //! hygiene rules every source shares (URL canonicalisation and safe HTML-to-text), handle
-//! normalisation per source, and the injectable [`Clock`].
+//! normalisation per source, the language of a post and which languages are scored ([`lang`]),
+//! and the injectable [`Clock`].
 //!
 //! It does no IO: no files, no network, no async runtime. Everything here is a pure function
 //! or a plain data type, so every other crate can depend on it and test it cheaply.
@@ -13,6 +14,7 @@ pub mod contact;
 pub mod customer;
 pub mod handle;
 pub mod id;
+pub mod lang;
 pub mod mention;
 pub mod queue;
 pub mod run;

@@ -3,10 +3,13 @@
 //!
 //! Every way into hark goes through [`Pipeline::process_page`], so a mention pulled from a
 //! source and one ingested from a file take the same path. Today the path is: dedupe within
-//! the page → classify the mentions not stored yet (when a classifier is attached; it runs on
-//! its own thread, [`classify::ClassifierWorker`]) → persist the page, with signals, and the
-//! cursor in one transaction → match the new mentions' authors to customers and refresh
-//! their prospect records ([`matching::MatchingStage`]) → route the new mentions (and the
+//! the page → give each mention its language (the source's tag, else detection;
+//! [`hark_core::lang`]) → classify the mentions not stored yet that are in a language the
+//! model reads (when a classifier is attached; it runs on its own thread,
+//! [`classify::ClassifierWorker`]; mentions in other languages get no signals, so they are
+//! never flagged or routed) → persist the page, with signals, and the cursor in one
+//! transaction → match the new mentions' authors to customers and refresh their prospect
+//! records ([`matching::MatchingStage`]) → route the new mentions (and the
 //! earlier ones of authors whose customer match changed) to the follow-up queues
 //! ([`routing::RoutingStage`]) → index what the store holds beyond the index (when attached,
 //! [`Pipeline::with_index`]). People's match decisions go through [`Pipeline::decide_match`],
@@ -21,7 +24,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use hark_core::{Clock, Mention, MentionId, Run, RunOutcome};
+use hark_core::{Clock, Mention, MentionId, Run, RunOutcome, lang};
 use hark_store::{Store, StoreError};
 
 use crate::classify::ClassifierWorker;
@@ -216,14 +219,23 @@ impl Pipeline {
         self.commit_page(source_id, page, cursor).await
     }
 
-    /// The first step of [`Pipeline::process_page`]: dedupes the page and finds the mentions
-    /// the classifier has to score (those not stored yet and not scored already). `hark run`
-    /// calls the three steps as stages of its own, so that it can score several pages in one
-    /// batch while the previous ones are saved.
+    /// The first step of [`Pipeline::process_page`]: dedupes the page, gives each mention its
+    /// language ([`hark_core::lang::resolve`]: the source's tag, else detection) and finds the
+    /// mentions the classifier has to score: those not stored yet, not scored already, and in
+    /// a language the model reads ([`hark_core::lang::is_scored`]). A mention in another
+    /// language gets no signals, not even ones it arrived with, so it is never flagged or
+    /// routed. `hark run` calls the three steps as stages of its own, so that it can score
+    /// several pages in one batch while the previous ones are saved.
     pub async fn prepare_page(&self, source_id: &str, mentions: Vec<Mention>) -> Result<PreparedPage, PipelineError> {
         let before = mentions.len();
-        let unique = dedupe_within_page(mentions);
+        let mut unique = dedupe_within_page(mentions);
         let repeated_in_page = before - unique.len();
+        for mention in &mut unique {
+            mention.lang = lang::resolve(mention.lang.as_deref(), mention.title.as_deref(), &mention.text);
+            if !lang::is_scored(mention.lang.as_deref()) {
+                mention.signals = None;
+            }
+        }
         let mut unscored = Vec::new();
         if self.classifier.is_some() {
             // Only mentions not stored yet are worth the encoder's time.
@@ -235,7 +247,12 @@ impl Pipeline {
                 .map_err(|source| PipelineError::Persist { source_id: source_id.to_owned(), source })?;
             // Mentions that arrive with scores (a mention file from an earlier run) keep them.
             unscored = (0..unique.len())
-                .filter(|index| !stored.contains(&unique[*index].id) && unique[*index].signals.is_none())
+                .filter(|index| {
+                    let mention = &unique[*index];
+                    !stored.contains(&mention.id)
+                        && mention.signals.is_none()
+                        && lang::is_scored(mention.lang.as_deref())
+                })
                 .collect();
         }
         Ok(PreparedPage { mentions: unique, unscored, repeated_in_page, complaints: 0, intents: 0 })

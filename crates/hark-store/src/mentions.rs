@@ -205,6 +205,15 @@ impl Store {
             .map_err(query_error("counting mentions by source"))
     }
 
+    /// Mentions without signals, counted by language tag as stored (`None`: no tag), for
+    /// status; callers decide which tags the classifier does not read.
+    pub async fn count_unscored_by_lang(&self) -> Result<Vec<(Option<String>, i64)>> {
+        sqlx::query_as("SELECT lang, COUNT(*) FROM mentions WHERE signals IS NULL GROUP BY lang ORDER BY lang")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("counting mentions without signals by language"))
+    }
+
     /// These mentions without their raw payloads, in insertion order; unknown ids are left
     /// out.
     pub async fn mentions_by_ids(&self, ids: &[MentionId]) -> Result<Vec<Mention>> {

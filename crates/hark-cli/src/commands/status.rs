@@ -21,6 +21,11 @@ pub async fn run(context: &Context) -> anyhow::Result<ExitCode> {
     println!("config     {}{config_note}", context.global.config_path().display());
     println!("data dir   {}", context.global.data_dir.display());
     println!("mentions   {}", thousands(status.mentions));
+    if !status.not_scored_language.is_empty() {
+        let counts: Vec<String> =
+            status.not_scored_language.iter().map(|(lang, n)| format!("{lang} {}", thousands(*n))).collect();
+        println!("           not scored (language): {} (only English is scored)", counts.join(", "));
+    }
     println!("customers  {}", thousands(status.customers));
     let m = &status.matches;
     println!(

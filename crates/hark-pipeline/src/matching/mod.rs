@@ -246,7 +246,9 @@ impl<'a> AuthorEvidence<'a> {
         let mut profile_claims: Vec<Claim> = Vec::new();
         for (position, mention) in mentions.iter().enumerate() {
             let author = &mention.author;
-            if let Some(name) = author.name.as_deref() {
+            // A display name that only repeats the handle (Reddit and Hacker News give no
+            // other) says nothing about the person's name.
+            if let Some(name) = author.name.as_deref().filter(|name| !echoes_handle(name, author.handle.as_deref())) {
                 let tokens = text::name_tokens(&display_name_order(name));
                 let source = format!("the display name {}", evidence::quote(name));
                 for tokens in name_spellings(tokens) {
@@ -373,6 +375,27 @@ impl<'a> AuthorEvidence<'a> {
             None => NameFit::Unknown,
         }
     }
+}
+
+/// Whether a display name is the handle again (`chloemartin` for `chloemartin`, `u/chloe_m`
+/// for `chloe_m`, `chloe` for `chloe.bsky.social`): one word, letters and digits compared
+/// without case.
+fn echoes_handle(name: &str, handle: Option<&str>) -> bool {
+    let Some(handle) = handle else { return false };
+    // Words separated by spaces are a name someone wrote, even when they spell the handle.
+    if name.trim().contains(char::is_whitespace) {
+        return false;
+    }
+    let squash = |text: &str| -> String {
+        text.chars().filter(char::is_ascii_alphanumeric).flat_map(char::to_lowercase).collect()
+    };
+    let name = squash(name.trim_start_matches("u/").trim_start_matches('@'));
+    if name.is_empty() {
+        return false;
+    }
+    let handle = handle.trim_start_matches('@');
+    let local = handle.split(['@', '.']).next().unwrap_or(handle);
+    name == squash(handle) || name == squash(local)
 }
 
 /// A display name written last name first (`Doe, Jane`, `Doe, Jane M.`) in the usual

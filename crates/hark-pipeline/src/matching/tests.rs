@@ -103,6 +103,24 @@ fn a_crm_handle_on_the_same_source_is_certain() {
 }
 
 #[test]
+fn a_display_name_that_repeats_the_handle_says_nothing_about_the_name() {
+    let m = matcher();
+    // Reddit and Hacker News give the handle as the display name.
+    for shown in ["hana_h", "Hana_H", "u/hana_h"] {
+        let decision = expect(
+            decide(&m, &[post(Some("hana_h"), Some(shown), None, "hello")]),
+            "h",
+            MatchMethod::Handle,
+            MatchState::Auto,
+        );
+        assert_eq!(decision.confidence, 1.0, "{shown}: {:?}", decision.evidence);
+    }
+    assert!(echoes_handle("chloe", Some("chloe.bsky.social")));
+    assert!(!echoes_handle("Chloe Martin", Some("chloemartin_")));
+    assert!(!echoes_handle("", Some("x")));
+}
+
+#[test]
 fn a_profile_email_matches_even_on_webmail() {
     let m = matcher();
     let decision = expect(

@@ -81,3 +81,46 @@ fn bad_labels_are_named_by_line() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("line 2: unknown complaint label \"maybe\""), "{}", run.stderr);
 }
+
+#[test]
+fn train_with_labels_learns_from_triage_decisions() {
+    let ws = Workspace::new();
+    ws.write("train.jsonl", dataset(false));
+    ws.write("valid.jsonl", dataset(false));
+    let args = [
+        "train",
+        "--task",
+        "complaint",
+        "--train",
+        "train.jsonl",
+        "--valid",
+        "valid.jsonl",
+        "--out",
+        "heads",
+        "--labels",
+        "--json",
+    ];
+    // Nothing decided yet: said so, nothing written.
+    let early = ws.run(&args);
+    assert_ne!(early.code, 0);
+    assert!(early.stderr.contains("no complaint labels from triage yet"), "{}", early.stderr);
+    assert!(!ws.path("heads/complaint.weights").exists());
+
+    // A post flagged as a complaint, dismissed by a person as "not a complaint".
+    let post = serde_json::json!({
+        "source": "reddit", "external_id": "t3_triage1",
+        "text": "The Acme sync deleted half our contacts again and support has ignored our ticket for a week."
+    });
+    ws.write("posts.jsonl", format!("{post}\n"));
+    ws.run(&["ingest", "posts.jsonl"]).assert_ok();
+    let items = ws.run(&["queue", "list", "--json"]).json();
+    let id = items[0]["item_id"].as_i64().expect("the post is in a queue").to_string();
+    ws.run(&["queue", "move", &id, "dismissed", "--reason", "not a complaint"]).assert_ok();
+
+    let trained = ws.run(&args);
+    trained.assert_ok();
+    let response = trained.json();
+    assert_eq!(response["triage_labels"], 1, "{}", trained.stdout);
+    assert!(ws.path("heads/complaint.weights").exists());
+    assert!(!ws.path("hark-data/triage-labels-complaint.jsonl").exists(), "the scratch file is removed");
+}

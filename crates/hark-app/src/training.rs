@@ -14,6 +14,7 @@ use serde::Serialize;
 pub use hark_classifier::Task;
 pub use hark_classifier::metrics::Report;
 
+use crate::App;
 use crate::access::{Caller, Permission};
 use crate::classify::read_texts;
 use crate::error::{AppError, AppResult, Context};
@@ -52,6 +53,8 @@ pub struct TrainResponse {
     pub out: String,
     /// The new head on the validation data.
     pub validation: Report,
+    /// Labels from people's triage decisions added to the training data (`--labels`).
+    pub triage_labels: usize,
     /// The lexicon baseline on the same data.
     pub baseline: Report,
 }
@@ -74,6 +77,39 @@ pub struct EvalRequest {
 pub async fn train(caller: &Caller, request: TrainRequest) -> AppResult<TrainResponse> {
     caller.require(Permission::Admin)?;
     tokio::task::spawn_blocking(move || train_blocking(&request)).await.internal("training stopped")?
+}
+
+/// [`train`] with the labels people's triage wrote for the task added to the training data
+/// (a dismissal "not a complaint" is a negative complaint example):
+/// the head learns from the queues' decisions, and is kept only when it is better on the
+/// validation data than the head already there, as always.
+pub async fn train_with_triage(app: &App, caller: &Caller, mut request: TrainRequest) -> AppResult<TrainResponse> {
+    caller.require(Permission::Admin)?;
+    let task = request.task.as_str();
+    let labels = crate::labels::export(app, caller, Some(task)).await?;
+    if labels.is_empty() {
+        return Err(AppError::invalid(
+            "no_labels",
+            format!(
+                "no {task} labels from triage yet: dismissing items with a reason in the queues writes them \
+                 (`hark labels export` lists them)"
+            ),
+        ));
+    }
+    let path = app.data_dir().join(format!("triage-labels-{task}.jsonl"));
+    let mut text = String::new();
+    for label in &labels {
+        let line = serde_json::json!({"text": label.text, "label": label.label});
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).internal(&format!("writing {}", path.display()))?;
+    request.train_files.push(path.clone());
+    let trained = train(caller, request).await;
+    drop(std::fs::remove_file(&path));
+    let mut response = trained?;
+    response.triage_labels = labels.len();
+    Ok(response)
 }
 
 /// Metrics of a head (or the lexicon baseline) on labelled data.
@@ -183,7 +219,7 @@ fn train_blocking(args: &TrainRequest) -> AppResult<TrainResponse> {
     });
     head.save(&out).internal(&format!("saving the head to {}", out.display()))?;
     write_card(&out, &head, &report, &baseline).described()?;
-    Ok(TrainResponse { task, out: out.display().to_string(), validation: report, baseline })
+    Ok(TrainResponse { task, out: out.display().to_string(), validation: report, triage_labels: 0, baseline })
 }
 
 /// The figure a head is judged by: F1 for binary heads, macro recall for sentiment.

@@ -73,7 +73,7 @@ Each line is one JSON object: {\"source\": \"reddit\", \"external_id\": \"t3_abc
 \"author\": {\"handle\": \"...\", \"name\": \"...\", \"email\": \"...\", \"profile_url\": \"...\"}, \"title\": \"...\", \
 \"text\": \"...\", \"published_at\": \"RFC 3339\"}; only source, external_id and text are required. \
 HTML in text is stripped. Mentions already stored are skipped, so ingesting a file twice is harmless. \
-New mentions are scored (sentiment, complaint, buying intent, cues) by the local model before they \
+New mentions in English are scored (sentiment, complaint, buying intent; cues come when someone looks at a post) by the local model before they \
 are stored; --no-classify skips that. Bad lines are reported with their numbers and skipped; the rest \
 is kept (exit code 3).")]
     Ingest {
@@ -495,6 +495,11 @@ pub struct TrainArgs {
     /// data (the most recall at that precision) instead of the best-F1 threshold
     #[arg(long, value_name = "P", value_parser = parse_fraction)]
     pub target_precision: Option<f64>,
+    /// Add the labels people's triage wrote for this task (dismissals with a reason; see
+    /// `hark labels export`) to the training data; the new head is kept only if it is better
+    /// on the validation data
+    #[arg(long)]
+    pub labels: bool,
     /// Leave out training texts that also appear in this JSONL file (a "text" field per
     /// line), e.g. posts copied from a dataset whose licence forbids shipping weights trained
     /// on it; repeatable

@@ -37,7 +37,11 @@ pub async fn train(context: &Context, args: TrainArgs) -> anyhow::Result<ExitCod
         full_batch: args.full_batch,
         seed: args.seed,
     };
-    let outcome = training::train(&Caller::local(), request).await?;
+    let outcome = if args.labels {
+        training::train_with_triage(&context.app, &Caller::local(), request).await?
+    } else {
+        training::train(&Caller::local(), request).await?
+    };
     if context.json() {
         print_json(&outcome)?;
     } else {

@@ -308,4 +308,28 @@ mod tests {
         // The copy refuses to be overwritten.
         assert!(store.backup_into(&copy).await.is_err());
     }
+
+    #[tokio::test]
+    async fn cues_worked_out_later_are_kept_with_the_signals() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let kind = hark_core::SourceKind::parse("reddit").unwrap();
+        let mut scored = hark_core::Mention::new(kind.clone(), "r", "a1", "text", chrono::Utc::now());
+        scored.signals = Some(hark_core::Signals {
+            sentiment: hark_core::Sentiment::Negative,
+            sentiment_scores: hark_core::SentimentScores { negative: 0.8, neutral: 0.1, positive: 0.1 },
+            complaint: 0.9,
+            intent: 0.1,
+            cues: Vec::new(),
+            model_version: "v".to_owned(),
+        });
+        let unscored = hark_core::Mention::new(kind, "r", "a2", "text", chrono::Utc::now());
+        store.save_page("r", &[scored.clone(), unscored.clone()], None).await.unwrap();
+        let cues = vec!["support ignored".to_owned()];
+        assert!(store.save_cues(&scored.id, &cues).await.unwrap());
+        let read = store.mention(&scored.id).await.unwrap().unwrap().signals.unwrap();
+        assert_eq!((read.cues, read.complaint), (cues.clone(), 0.9));
+        assert!(!store.save_cues(&unscored.id, &cues).await.unwrap(), "no signals, nothing to explain");
+        assert!(store.mention(&unscored.id).await.unwrap().unwrap().signals.is_none());
+    }
 }

@@ -239,6 +239,23 @@ impl Store {
         Ok(found.into_iter().map(|(_, mention)| mention).collect())
     }
 
+    /// Keeps the cues computed for a scored mention (they are worked out when someone first
+    /// looks, not while scoring). A mention without signals is left alone; returns whether one
+    /// was updated.
+    pub async fn save_cues(&self, id: &MentionId, cues: &[String]) -> Result<bool> {
+        let cues =
+            serde_json::to_string(cues).map_err(|err| StoreError::Corrupt { what: "cues", detail: err.to_string() })?;
+        let done = sqlx::query(
+            "UPDATE mentions SET signals = json_set(signals, '$.cues', json(?)) WHERE id = ? AND signals IS NOT NULL",
+        )
+        .bind(cues)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("saving cues"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The ids of every mention with signals, in insertion order.
     pub async fn mention_ids_with_signals(&self) -> Result<Vec<MentionId>> {
         let ids: Vec<String> =

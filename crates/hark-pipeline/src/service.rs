@@ -200,9 +200,12 @@ async fn schedule(
         if idle && (stopping || slots.iter().all(|slot| slot.done)) {
             break;
         }
+        // At the cap (or stopping), nothing can start before a pass ends: wait for that, not
+        // for a due time that may already have passed (which would spin).
+        let can_start = !stopping && passes.len() < options.max_concurrent.max(1);
         let next_due = slots
             .iter()
-            .filter(|slot| !slot.running && !slot.done)
+            .filter(|slot| can_start && !slot.running && !slot.done)
             .map(|slot| slot.due)
             .min()
             .unwrap_or(now + Duration::from_secs(3600));

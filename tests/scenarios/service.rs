@@ -253,12 +253,19 @@ async fn hark_run_killed_at_random_points_stores_every_post_once_and_alerts_once
     );
 }
 
-/// A stream that has stopped growing, answering each request after `delay`.
-async fn slow_stream(first_id: u64, delay: Duration, requests: &Arc<AtomicU64>) -> Stream {
+/// A stream that has stopped growing, answering each request after `delay`; each request
+/// counts in `requests` and wakes a waiter of `arrived`.
+async fn slow_stream(
+    first_id: u64,
+    delay: Duration,
+    requests: &Arc<AtomicU64>,
+    arrived: &Arc<tokio::sync::Notify>,
+) -> Stream {
     let handler: Handler = {
-        let requests = Arc::clone(requests);
+        let (requests, arrived) = (Arc::clone(requests), Arc::clone(arrived));
         Arc::new(move |target: &str| {
             requests.fetch_add(1, Ordering::SeqCst);
+            arrived.notify_one();
             search_posts(target, TOTAL, first_id, post).delay(delay)
         })
     };
@@ -280,16 +287,17 @@ async fn sigterm_and_wait(child: &mut tokio::process::Child, within: Duration) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_pass_exits_0_and_loses_nothing_and_backups_restore_while_it_runs() {
     let requests = Arc::new(AtomicU64::new(0));
-    let slow = slow_stream(60_000_000, Duration::from_millis(1500), &requests).await;
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let slow = slow_stream(60_000_000, Duration::from_millis(1500), &requests, &arrived).await;
     let ws = Workspace::new();
     ws.write("hark.toml", config(&[&slow], None));
 
     // SIGTERM while the first page is being fetched: exit 0 within the grace period.
     let mut child =
         command(&ws, &["run", "--no-serve", "--no-classify", "-q", "--grace", "10s"]).spawn().expect("hark run");
-    while requests.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(60), arrived.notified())
+        .await
+        .expect("hark run asks the source for its first page");
     let exit = sigterm_and_wait(&mut child, Duration::from_secs(12)).await;
     assert_eq!(exit.code(), Some(0), "a graceful stop exits 0");
     let sources = ws.run(&["sources", "--json"]);
@@ -369,9 +377,10 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
 async fn waiting_at_the_concurrency_cap_costs_no_cpu() {
     // Three slow sources, one pass at a time: two sources stay due while the third is read.
     let requests = Arc::new(AtomicU64::new(0));
+    let arrived = Arc::new(tokio::sync::Notify::new());
     let mut streams = Vec::new();
     for first_id in [70_000_000, 71_000_000, 72_000_000] {
-        streams.push(slow_stream(first_id, Duration::from_millis(800), &requests).await);
+        streams.push(slow_stream(first_id, Duration::from_millis(800), &requests, &arrived).await);
     }
     let ws = Workspace::new();
     ws.write("hark.toml", config(&streams.iter().collect::<Vec<_>>(), None));

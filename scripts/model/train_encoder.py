@@ -187,7 +187,7 @@ def main():
     ap.add_argument("--rank", type=int, default=8)
     ap.add_argument("--alpha", type=float, default=16.0)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--sentiment-per-epoch", type=int, default=9000, help="tweeteval-sentiment texts sampled per epoch")
+    ap.add_argument("--sentiment-per-epoch", type=int, default=6000, help="tweeteval-sentiment texts sampled per epoch")
     ap.add_argument("--complaint-repeats", type=int, default=2, help="passes over complaints-preotiuc2019 per epoch")
     ap.add_argument("--intent-repeats", type=int, default=3, help="passes over the intent set per epoch")
     ap.add_argument("--batch", type=int, default=32)
@@ -354,6 +354,32 @@ def main():
                 res[t] = {"f1_at_0.5": f1_at(ys, pr, 0.5), "best_f1": f, "best_threshold": th}
         return res
 
+    def save(params, epochs_done):
+        """Writes the adapter and its report; called after every epoch, so a stopped run keeps
+        the last finished epoch."""
+        tensors = {}
+        for name, ab in params["lora"].items():
+            tensors[name + ".lora_A"] = np.asarray(ab["A"])
+            tensors[name + ".lora_B"] = np.asarray(ab["B"])
+        for t in TASKS:
+            tensors[f"heads.{t}.weight"] = np.asarray(params["heads"][t]["w"]) * 20.0
+            tensors[f"heads.{t}.bias"] = np.asarray(params["heads"][t]["b"])
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"format": "hark-lora-1", "base": "sentence-transformers/all-MiniLM-L6-v2", "rank": args.rank,
+                "alpha": args.alpha, "scale": scale, "targets": ",".join(ADAPTED), "seed": args.seed,
+                "epochs_done": epochs_done, "pooling": "mean+l2", "heads_labels": json.dumps(LABELS, sort_keys=True)}
+        save_safetensors(out, tensors, meta)
+        wall = time.time() - t_start
+        report = {"command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]), "args": vars(args), "counts": counts,
+                  "epochs_done": epochs_done, "steps": step_no, "texts_seen": seen, "wall_seconds": round(wall, 1),
+                  "texts_per_second": round(seen / max(time.time() - t0, 1e-9), 1), "history": history,
+                  "jax": jax.__version__, "cpu_count": os.cpu_count()}
+        Path(str(out) + ".json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        print(f"train_encoder: wrote {out} ({out.stat().st_size / 1e6:.2f} MB) after epoch {epochs_done}, "
+              f"{wall / 60:.1f} min", flush=True)
+
+
     print(f"train_encoder: {counts}", flush=True)
     print(f"train_encoder: {per_epoch} steps/epoch x {args.epochs} epochs = {total} steps, rank {args.rank}, "
           f"{sum(v['A'].size + v['B'].size for v in train_p['lora'].values())} adapter parameters", flush=True)
@@ -380,30 +406,9 @@ def main():
         ev = evaluate(train_p)
         history.append({"epoch": ep + 1, "steps": step_no, "minutes": round((time.time() - t0) / 60, 2), "valid": ev})
         print(f"train_encoder: epoch {ep + 1}: {json.dumps(ev)}", flush=True)
+        save(train_p, ep + 1)
         if args.max_steps and step_no >= args.max_steps:
             break
-
-    tensors = {}
-    for name, ab in train_p["lora"].items():
-        tensors[name + ".lora_A"] = np.asarray(ab["A"])
-        tensors[name + ".lora_B"] = np.asarray(ab["B"])
-    for t in TASKS:
-        tensors[f"heads.{t}.weight"] = np.asarray(train_p["heads"][t]["w"]) * 20.0
-        tensors[f"heads.{t}.bias"] = np.asarray(train_p["heads"][t]["b"])
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"format": "hark-lora-1", "base": "sentence-transformers/all-MiniLM-L6-v2", "rank": args.rank,
-            "alpha": args.alpha, "scale": scale, "targets": ",".join(ADAPTED), "seed": args.seed,
-            "pooling": "mean+l2", "heads_labels": json.dumps(LABELS, sort_keys=True)}
-    save_safetensors(out, tensors, meta)
-    wall = time.time() - t_start
-    report = {"command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]), "args": vars(args), "counts": counts,
-              "steps": step_no, "texts_seen": seen, "wall_seconds": round(wall, 1),
-              "texts_per_second": round(seen / max(time.time() - t0, 1e-9), 1), "history": history,
-              "jax": jax.__version__, "cpu_count": os.cpu_count()}
-    Path(str(out) + ".json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(f"train_encoder: wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {wall / 60:.1f} min", flush=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

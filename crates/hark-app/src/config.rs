@@ -36,6 +36,30 @@ pub struct Config {
     /// `[alerts]`: retries, delivery cadence and spike alerts.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// `[store]`: where the system of record lives.
+    #[serde(default)]
+    pub store: StoreConfig,
+}
+
+/// `[store]`: the data directory's SQLite file (the default), or a PostgreSQL database shared
+/// by several hark processes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user:password@host:port/database`; `HARK_STORE_URL` overrides it.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl StoreConfig {
+    /// The store URL in effect: `HARK_STORE_URL` when set, else `url`; `None` means the data
+    /// directory's SQLite file.
+    pub fn effective_url(&self) -> Option<String> {
+        std::env::var(hark_store::STORE_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .or_else(|| self.url.clone().filter(|url| !url.trim().is_empty()))
+    }
 }
 
 /// `[matching]`: how sure customer matching must be to link an author by itself, and to
@@ -217,6 +241,10 @@ impl Config {
             source.validate(&format!("sources[{index}]"), &mut seen_ids, &mut problems);
         }
         validate_alerts(&self.webhooks, &self.alerts, &mut problems);
+        let store_url = self.store.url.as_deref().filter(|url| !url.trim().is_empty());
+        if store_url.is_some_and(|url| hark_store::engine_of(url).is_none()) {
+            problems.push("store.url", "must start with postgres:// (or sqlite://)");
+        }
         problems.0
     }
 }

@@ -172,9 +172,14 @@ impl App {
         self.inner
             .store
             .get_or_try_init(|| async {
-                Store::open_in(data_dir)
-                    .await
-                    .with_context(|| format!("opening the data directory {}", data_dir.display()))
+                match self.config().store.effective_url() {
+                    Some(url) => Store::connect(&url)
+                        .await
+                        .with_context(|| format!("opening the store at {}", hark_store::redact_url(&url))),
+                    None => Store::open_in(data_dir)
+                        .await
+                        .with_context(|| format!("opening the data directory {}", data_dir.display())),
+                }
             })
             .await
     }

@@ -1,7 +1,7 @@
 //! The audit log: append-only record of who changed what.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store, StoreError, query_error, timestamp};
 
@@ -15,8 +15,8 @@ pub struct AuditEvent<'a> {
     pub detail: serde_json::Value,
 }
 
-pub(crate) async fn append(conn: &mut SqliteConnection, event: &AuditEvent<'_>) -> Result<()> {
-    sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)")
+pub(crate) async fn append(conn: &mut AnyConnection, event: &AuditEvent<'_>) -> Result<()> {
+    sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(timestamp::encode(event.at))
         .bind(event.actor)
         .bind(event.action)
@@ -31,7 +31,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, event: &AuditEvent<'_>) 
 impl Store {
     /// The latest audit entries, newest first: (at, actor, action, subject, detail JSON).
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<(String, String, String, String, String)>> {
-        sqlx::query_as("SELECT at, actor, action, subject, detail FROM audit_events ORDER BY id DESC LIMIT ?")
+        sqlx::query_as("SELECT at, actor, action, subject, detail FROM audit_events ORDER BY id DESC LIMIT $1")
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -54,7 +54,7 @@ impl Store {
 
     /// The latest audit entries, newest first.
     pub async fn audit_events(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT * FROM audit_events ORDER BY id DESC LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM audit_events ORDER BY id DESC LIMIT $1")
             .bind(limit)
             .fetch_all(&self.pool)
             .await

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use hark_core::{Customer, CustomerId};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::audit::{self, AuditEvent};
 use crate::{Result, Store, StoreError, query_error, timestamp};
@@ -43,8 +43,7 @@ impl Store {
         dry_run: bool,
         now: DateTime<Utc>,
     ) -> Result<CustomerImportSummary> {
-        let mut tx =
-            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a customer import"))?;
+        let mut tx = self.begin_write("starting a customer import").await?;
         let existing: HashMap<String, String> = sqlx::query_as("SELECT crm_ref, content_hash FROM customers")
             .fetch_all(&mut *tx)
             .await
@@ -70,7 +69,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO customers (id, crm_ref, name, emails, company, domains, handles, products, tier, owner, extra,
                     content_hash, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                  ON CONFLICT (crm_ref) DO UPDATE SET name = excluded.name, emails = excluded.emails,
                     company = excluded.company, domains = excluded.domains, handles = excluded.handles,
                     products = excluded.products, tier = excluded.tier, owner = excluded.owner,
@@ -112,7 +111,8 @@ impl Store {
 
     /// All customers, ordered by name.
     pub async fn list_customers(&self) -> Result<Vec<Customer>> {
-        let rows = sqlx::query("SELECT * FROM customers ORDER BY name COLLATE NOCASE, crm_ref")
+        let order = self.engine.nocase("name");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM customers ORDER BY {order}, crm_ref")))
             .fetch_all(&self.pool)
             .await
             .map_err(query_error("listing customers"))?;
@@ -121,11 +121,11 @@ impl Store {
 
     /// A customer by hark id (`c_...`), CRM reference or email address.
     pub async fn customer(&self, key: &str) -> Result<Option<Customer>> {
-        let row = sqlx::query(
-            "SELECT * FROM customers WHERE id = ?1 OR crm_ref = ?1
-                OR EXISTS (SELECT 1 FROM json_each(customers.emails) WHERE value = lower(?1))
-             ORDER BY (id = ?1) DESC, (crm_ref = ?1) DESC LIMIT 1",
-        )
+        let by_email = self.engine.json_array_contains("customers.emails", "lower($1)");
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM customers WHERE id = $1 OR crm_ref = $1 OR {by_email}
+             ORDER BY (id = $1) DESC, (crm_ref = $1) DESC LIMIT 1"
+        )))
         .bind(key)
         .fetch_optional(&self.pool)
         .await
@@ -141,13 +141,13 @@ impl Store {
     }
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<T> {
+fn parse_json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
     let raw: String = row.get(column);
     serde_json::from_str(&raw)
         .map_err(|err| StoreError::Corrupt { what: "customer", detail: format!("{column}: {err}") })
 }
 
-fn customer_from_row(row: &SqliteRow) -> Result<Customer> {
+fn customer_from_row(row: &AnyRow) -> Result<Customer> {
     Ok(Customer {
         id: CustomerId::from_raw(row.get::<String, _>("id")),
         crm_ref: row.get("crm_ref"),

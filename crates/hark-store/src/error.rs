@@ -33,6 +33,10 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("{url} is not a store URL: use postgres://user:password@host:port/database or sqlite://PATH")]
+    BadUrl { url: String },
+    #[error("{what} is not done by hark on a {engine} store (use the database's own tools, e.g. pg_dump)")]
+    Unsupported { what: &'static str, engine: &'static str },
     #[error("stored {what} is unreadable: {detail}")]
     Corrupt { what: &'static str, detail: String },
 }

@@ -55,7 +55,7 @@ impl Store {
         }
         let id = sqlx::query_scalar(
             "INSERT INTO labels (mention_id, text, task, label, origin, actor, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(write.mention_id.map(MentionId::as_str))
         .bind(write.text)
@@ -72,7 +72,7 @@ impl Store {
 
     /// Labels, oldest first; all of them or one task's.
     pub async fn list_labels(&self, task: Option<&str>) -> Result<Vec<Label>> {
-        let rows = sqlx::query("SELECT * FROM labels WHERE ?1 IS NULL OR task = ?1 ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM labels WHERE $1 IS NULL OR task = $1 ORDER BY id")
             .bind(task)
             .fetch_all(&self.pool)
             .await

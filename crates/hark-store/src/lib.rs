@@ -21,6 +21,7 @@
 
 mod audit;
 mod customers;
+mod dialect;
 mod error;
 mod labels;
 mod matches;
@@ -37,10 +38,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
 pub use crate::audit::{AuditEntry, AuditEvent};
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
+pub use crate::dialect::Engine;
 pub use crate::error::StoreError;
 pub use crate::labels::{LABEL_TASKS, Label, LabelError, LabelWrite};
 pub use crate::matches::{
@@ -61,7 +65,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The file name of the SQLite database inside a data directory.
 pub const DATABASE_FILE: &str = "hark.db";
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The environment variable that points hark at a store other than the data directory's
+/// SQLite file (`postgres://user:password@host/db`), like `[store] url` in `hark.toml`.
+pub const STORE_URL_ENV: &str = "HARK_STORE_URL";
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// Every write transaction on PostgreSQL first takes this advisory lock (for the length of the
+/// transaction), so that writers are serialised as they are on SQLite (`BEGIN IMMEDIATE`):
+/// insertion sequence numbers become visible in order, outbox ids only grow, and the
+/// read-then-write steps inside a transaction see no interleaved writer, whichever process
+/// runs them. Reads never wait for it.
+const WRITE_LOCK_KEY: i64 = 0x6861_726b; // "hark"
 
 /// What [`Store::inspect`] found in a database file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,22 +89,62 @@ pub struct DatabaseFacts {
     pub customers: i64,
 }
 
+fn migrator(engine: Engine) -> &'static sqlx::migrate::Migrator {
+    match engine {
+        Engine::Sqlite => &SQLITE_MIGRATOR,
+        Engine::Postgres => &POSTGRES_MIGRATOR,
+    }
+}
+
 /// The last migration applied to the database behind `pool` (0 for a new one).
-async fn applied_schema_version(pool: &SqlitePool) -> std::result::Result<i64, sqlx::Error> {
-    let tracked: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-            .fetch_one(pool)
-            .await?;
+async fn applied_schema_version(pool: &AnyPool, engine: Engine) -> std::result::Result<i64, sqlx::Error> {
+    let tracked = match engine {
+        Engine::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        Engine::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+        }
+    };
+    let tracked: i64 = sqlx::query_scalar(tracked).fetch_one(pool).await?;
     if tracked == 0 {
         return Ok(0);
     }
     sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(pool).await
 }
 
+/// Registers the SQLite and PostgreSQL drivers behind sqlx's `Any` pool (once per process).
+fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(sqlx::any::install_default_drivers);
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Which engine a store URL names: `postgres://` / `postgresql://` or `sqlite://`.
+pub fn engine_of(url: &str) -> Option<Engine> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase())?;
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Some(Engine::Postgres),
+        "sqlite" => Some(Engine::Sqlite),
+        _ => None,
+    }
+}
+
 /// A handle on the store; cheap to clone (it wraps a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
+    /// The SQLite file, or the PostgreSQL URL with its password redacted.
     path: PathBuf,
 }
 
@@ -99,65 +155,144 @@ impl Store {
         Self::open(&data_dir.join(DATABASE_FILE)).await
     }
 
+    /// Opens the store for a data directory: the PostgreSQL (or SQLite) database at `url`
+    /// when one is given, else `hark.db` inside `data_dir`.
+    pub async fn open_for(data_dir: &Path, url: Option<&str>) -> Result<Self> {
+        match url.map(str::trim).filter(|url| !url.is_empty()) {
+            Some(url) => Self::connect(url).await,
+            None => Self::open_in(data_dir).await,
+        }
+    }
+
+    /// Opens the store at `url`: `postgres://…` (the database must exist; hark creates its
+    /// tables) or `sqlite://PATH`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        match engine_of(url) {
+            Some(Engine::Sqlite) => {
+                let path = url.split_once("://").map(|(_, path)| path).unwrap_or_default();
+                Self::open(Path::new(path.split('?').next().unwrap_or_default())).await
+            }
+            Some(Engine::Postgres) => Self::open_postgres(url).await,
+            None => Err(StoreError::BadUrl { url: redact_url(url) }),
+        }
+    }
+
     /// Opens (creating if needed) the database file at `path` and applies migrations.
     pub async fn open(path: &Path) -> Result<Self> {
-        let url = format!("sqlite://{}", path.display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let open_error = |source| StoreError::Open { path: path.to_owned(), source };
+        // Checked before the Any pool so that a bad path fails with SQLite's own message.
+        SqliteConnectOptions::from_str(&url).map_err(open_error)?;
+        const PRAGMAS: &[&str] = &[
+            "PRAGMA journal_mode = WAL",
             // NORMAL in WAL mode survives a crashed process (the case that matters here); only
             // a power loss may drop the last transactions, never corrupt the file.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 30000",
+        ];
+        Self::open_pool(Engine::Sqlite, &url, path.to_owned(), 4, PRAGMAS).await
+    }
+
+    async fn open_postgres(url: &str) -> Result<Self> {
+        let shown = PathBuf::from(redact_url(url));
+        // Sixteen connections: the stages of one process, the server's handlers and the
+        // alert loop share them.
+        Self::open_pool(Engine::Postgres, url, shown, 16, &["SET client_min_messages = WARNING"]).await
+    }
+
+    async fn open_pool(
+        engine: Engine,
+        url: &str,
+        shown: PathBuf,
+        max_connections: u32,
+        setup: &'static [&'static str],
+    ) -> Result<Self> {
+        install_drivers();
+        let open_error = |source| StoreError::Open { path: shown.clone(), source };
+        let options = AnyConnectOptions::from_str(url).map_err(open_error)?.disable_statement_logging();
+        let pool_options = || {
+            AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(move |conn, _| {
+                Box::pin(async move {
+                    for statement in setup {
+                        conn.execute(*statement).await?;
+                    }
+                    Ok(())
+                })
+            })
+        };
         // An older binary must not touch a newer schema: refuse before migrating anything (on a
         // connection of its own, so the pool's connections never see the schema before it).
         let found = {
-            let check = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await
-                .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-            let found = applied_schema_version(&check).await;
+            let check = pool_options().max_connections(1).connect_with(options.clone()).await.map_err(open_error)?;
+            let found = applied_schema_version(&check, engine).await;
             check.close().await;
-            found.map_err(|source| StoreError::Open { path: path.to_owned(), source })?
+            found.map_err(open_error)?
         };
-        if found > Self::schema_version_known() {
-            return Err(StoreError::NewerSchema { path: path.to_owned(), found, known: Self::schema_version_known() });
+        let known = migrator(engine).migrations.iter().map(|migration| migration.version).max().unwrap_or(0);
+        if found > known {
+            return Err(StoreError::NewerSchema { path: shown, found, known });
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
-        Ok(Self { pool, path: path.to_owned() })
+        let pool = pool_options().max_connections(max_connections).connect_with(options).await.map_err(open_error)?;
+        migrator(engine).run(&pool).await.map_err(|source| StoreError::Migrate { path: shown.clone(), source })?;
+        Ok(Self { pool, engine, path: shown })
+    }
+
+    /// The engine behind this store.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Starts a write transaction: on SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`, so it never fails half-way on a lock upgrade); on PostgreSQL it takes the
+    /// store-wide write lock ([`WRITE_LOCK_KEY`]).
+    pub(crate) async fn begin_write(&self, context: &'static str) -> Result<Transaction<'static, Any>> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error(context)),
+            Engine::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(query_error(context))?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error(context))?;
+                Ok(tx)
+            }
+        }
     }
 
     /// The newest schema version this binary knows (its last migration).
     pub fn schema_version_known() -> i64 {
-        MIGRATOR.migrations.iter().map(|migration| migration.version).max().unwrap_or(0)
+        SQLITE_MIGRATOR.migrations.iter().map(|migration| migration.version).max().unwrap_or(0)
     }
 
     /// The schema version of this database (its last applied migration).
     pub async fn schema_version(&self) -> Result<i64> {
-        applied_schema_version(&self.pool).await.map_err(query_error("reading the schema version"))
+        applied_schema_version(&self.pool, self.engine).await.map_err(query_error("reading the schema version"))
     }
 
     /// Writes a consistent copy of the whole database to `target` (a new file) while others
-    /// go on writing: SQLite's `VACUUM INTO`, one read transaction, compacted.
+    /// go on writing: SQLite's `VACUUM INTO`, one read transaction, compacted. PostgreSQL
+    /// stores are backed up with PostgreSQL's own tools (`pg_dump`).
     pub async fn backup_into(&self, target: &Path) -> Result<()> {
+        self.sqlite_only("backing up")?;
         let target = target.to_str().ok_or_else(|| StoreError::Corrupt {
             what: "backup path",
             detail: format!("{} is not valid UTF-8", target.display()),
         })?;
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(target)
             .execute(&self.pool)
             .await
             .map_err(query_error("copying the database"))?;
         Ok(())
+    }
+
+    fn sqlite_only(&self, what: &'static str) -> Result<()> {
+        match self.engine {
+            Engine::Sqlite => Ok(()),
+            engine => Err(StoreError::Unsupported { what, engine: engine.name() }),
+        }
     }
 
     /// Checks a database file without migrating or changing it: SQLite's integrity check,
@@ -175,7 +310,18 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let facts = async {
             let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
-            let schema_version = applied_schema_version(&pool).await?;
+            let tracked: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            )
+            .fetch_one(&pool)
+            .await?;
+            let schema_version = if tracked == 0 {
+                0
+            } else {
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&pool)
+                    .await?
+            };
             let mentions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions").fetch_one(&pool).await?;
             let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&pool).await?;
             Ok::<_, sqlx::Error>(DatabaseFacts { integrity, schema_version, mentions, customers })
@@ -186,6 +332,7 @@ impl Store {
         facts
     }
 
+    /// The SQLite file, or the PostgreSQL URL with its password redacted.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -215,7 +362,7 @@ mod tests {
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
         let before = sqlx::migrate::Migrator {
             migrations: std::borrow::Cow::Owned(
-                MIGRATOR.migrations.iter().filter(|m| m.version < 5).cloned().collect(),
+                SQLITE_MIGRATOR.migrations.iter().filter(|m| m.version < 5).cloned().collect(),
             ),
             ..sqlx::migrate::Migrator::DEFAULT
         };
@@ -269,7 +416,7 @@ mod tests {
         let newer = Store::schema_version_known() + 1;
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-             VALUES (?, 'from a newer release', TRUE, X'00', 0)",
+             VALUES ($1, 'from a newer release', TRUE, X'00', 0)",
         )
         .bind(newer)
         .execute(&store.pool)

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use hark_core::{CustomerId, Match, MatchMethod, MatchState, Mention, MentionId};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::audit::{self, AuditEvent};
 use crate::mentions::mention_from_row;
@@ -90,7 +90,7 @@ pub fn parse_state(raw: &str) -> Option<MatchState> {
         .find(|state| state.as_str() == raw)
 }
 
-fn match_from_row(row: &SqliteRow) -> Result<Match> {
+fn match_from_row(row: &AnyRow) -> Result<Match> {
     let evidence: String = row.get("evidence");
     let state: String = row.get("state");
     Ok(Match {
@@ -109,10 +109,10 @@ fn evidence_json(evidence: &BTreeMap<String, String>) -> String {
     serde_json::to_string(evidence).expect("string maps always serialise")
 }
 
-async fn insert_match(conn: &mut SqliteConnection, matched: &Match, now: DateTime<Utc>) -> Result<()> {
+async fn insert_match(conn: &mut AnyConnection, matched: &Match, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO matches (mention_id, customer_id, method, confidence, evidence, state, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (mention_id, customer_id) DO UPDATE SET method = excluded.method,
             confidence = excluded.confidence, evidence = excluded.evidence, state = excluded.state,
             updated_at = excluded.updated_at",
@@ -130,8 +130,8 @@ async fn insert_match(conn: &mut SqliteConnection, matched: &Match, now: DateTim
     Ok(())
 }
 
-async fn find_match(conn: &mut SqliteConnection, mention: &MentionId, customer: &CustomerId) -> Result<Option<Match>> {
-    let row = sqlx::query("SELECT * FROM matches WHERE mention_id = ? AND customer_id = ?")
+async fn find_match(conn: &mut AnyConnection, mention: &MentionId, customer: &CustomerId) -> Result<Option<Match>> {
+    let row = sqlx::query("SELECT * FROM matches WHERE mention_id = $1 AND customer_id = $2")
         .bind(mention.as_str())
         .bind(customer.as_str())
         .fetch_optional(conn)
@@ -141,11 +141,11 @@ async fn find_match(conn: &mut SqliteConnection, mention: &MentionId, customer: 
 }
 
 async fn check_subjects(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     mention: &MentionId,
     customer: &CustomerId,
 ) -> Result<Option<DecisionError>> {
-    let mention_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM mentions WHERE id = ?")
+    let mention_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM mentions WHERE id = $1")
         .bind(mention.as_str())
         .fetch_optional(&mut *conn)
         .await
@@ -153,7 +153,7 @@ async fn check_subjects(
     if mention_exists.is_none() {
         return Ok(Some(DecisionError::NoMention(mention.to_string())));
     }
-    let customer_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = ?")
+    let customer_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = $1")
         .bind(customer.as_str())
         .fetch_optional(conn)
         .await
@@ -186,7 +186,7 @@ struct Decided<'a> {
 
 /// Audits a decision and commits its transaction.
 async fn close_decision(
-    mut tx: Transaction<'static, Sqlite>,
+    mut tx: Transaction<'static, Any>,
     decision: Decided<'_>,
     author: &AuthorRef,
     actor: &str,
@@ -199,8 +199,8 @@ async fn close_decision(
 }
 
 /// Forgets a person's rejection of `customer` for `author`.
-async fn forget_rejection(conn: &mut SqliteConnection, author: &AuthorRef, customer: &CustomerId) -> Result<()> {
-    sqlx::query("DELETE FROM match_rejections WHERE source_kind = ? AND author_key = ? AND customer_id = ?")
+async fn forget_rejection(conn: &mut AnyConnection, author: &AuthorRef, customer: &CustomerId) -> Result<()> {
+    sqlx::query("DELETE FROM match_rejections WHERE source_kind = $1 AND author_key = $2 AND customer_id = $3")
         .bind(&author.source_kind)
         .bind(&author.key)
         .bind(customer.as_str())
@@ -236,8 +236,8 @@ impl Store {
     pub async fn matches_for_mentions(&self, ids: &[MentionId]) -> Result<Vec<Match>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            // Only `?` placeholders are spliced in; every value is bound.
+            let placeholders = crate::dialect::placeholders(1, chunk.len());
+            // Only numbered placeholders are spliced in; every value is bound.
             let sql = sqlx::AssertSqlSafe(format!("SELECT * FROM matches WHERE mention_id IN ({placeholders})"));
             let mut query = sqlx::query(sql);
             for id in chunk {
@@ -261,7 +261,7 @@ impl Store {
     /// Customers people rejected for this author.
     pub async fn match_rejections(&self, author: &AuthorRef) -> Result<Vec<CustomerId>> {
         let ids: Vec<String> =
-            sqlx::query_scalar("SELECT customer_id FROM match_rejections WHERE source_kind = ? AND author_key = ?")
+            sqlx::query_scalar("SELECT customer_id FROM match_rejections WHERE source_kind = $1 AND author_key = $2")
                 .bind(&author.source_kind)
                 .bind(&author.key)
                 .fetch_all(&self.pool)
@@ -300,7 +300,7 @@ impl Store {
             by_mention.entry(&row.mention_id).or_default().push(row);
         }
         let mut summary = MachineWriteSummary::default();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to write matches"))?;
+        let mut tx = self.begin_write("starting to write matches").await?;
         for (mention, decision) in decisions {
             let rows = by_mention.get(mention).map_or(&[][..], Vec::as_slice);
             if rows.iter().any(|row| row.state == MatchState::Confirmed) {
@@ -328,7 +328,7 @@ impl Store {
                 continue;
             }
             summary.changed += 1;
-            sqlx::query("DELETE FROM matches WHERE mention_id = ? AND state IN ('auto', 'proposed')")
+            sqlx::query("DELETE FROM matches WHERE mention_id = $1 AND state IN ('auto', 'proposed')")
                 .bind(mention.as_str())
                 .execute(&mut *tx)
                 .await
@@ -347,8 +347,8 @@ impl Store {
         &self,
         mention: &MentionId,
         customer: &CustomerId,
-    ) -> Result<std::result::Result<(Transaction<'static, Sqlite>, Option<Match>), DecisionError>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a match decision"))?;
+    ) -> Result<std::result::Result<(Transaction<'static, Any>, Option<Match>), DecisionError>> {
+        let mut tx = self.begin_write("starting a match decision").await?;
         if let Some(err) = check_subjects(&mut tx, mention, customer).await? {
             return Ok(Err(err));
         }
@@ -378,12 +378,14 @@ impl Store {
         }
         let confirmed = Match { state: MatchState::Confirmed, ..previous.clone() };
         // One person-approved customer per mention: other machine guesses go.
-        sqlx::query("DELETE FROM matches WHERE mention_id = ? AND state IN ('auto', 'proposed') AND customer_id != ?")
-            .bind(mention.as_str())
-            .bind(customer.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("clearing other machine matches"))?;
+        sqlx::query(
+            "DELETE FROM matches WHERE mention_id = $1 AND state IN ('auto', 'proposed') AND customer_id != $2",
+        )
+        .bind(mention.as_str())
+        .bind(customer.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("clearing other machine matches"))?;
         insert_match(&mut tx, &confirmed, now).await?;
         close_decision(
             tx,
@@ -421,7 +423,7 @@ impl Store {
         insert_match(&mut tx, &rejected, now).await?;
         sqlx::query(
             "INSERT INTO match_rejections (source_kind, author_key, customer_id, mention_id, actor, rejected_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(&author.source_kind)
         .bind(&author.key)
@@ -462,7 +464,7 @@ impl Store {
             evidence: BTreeMap::from([("linked_by".to_owned(), actor.to_owned())]),
             state: MatchState::Confirmed,
         };
-        sqlx::query("DELETE FROM matches WHERE mention_id = ? AND state IN ('auto', 'proposed')")
+        sqlx::query("DELETE FROM matches WHERE mention_id = $1 AND state IN ('auto', 'proposed')")
             .bind(mention.as_str())
             .execute(&mut *tx)
             .await
@@ -498,7 +500,7 @@ impl Store {
                 hint: "no person decided it, so there is nothing to undo; `hark match reject` removes it for good",
             }));
         }
-        sqlx::query("DELETE FROM matches WHERE mention_id = ? AND customer_id = ?")
+        sqlx::query("DELETE FROM matches WHERE mention_id = $1 AND customer_id = $2")
             .bind(mention.as_str())
             .bind(customer.as_str())
             .execute(&mut *tx)
@@ -525,9 +527,9 @@ impl Store {
                 mentions.source_kind, mentions.author_handle, mentions.author_name, mentions.text
              FROM matches JOIN customers ON customers.id = matches.customer_id
                 JOIN mentions ON mentions.id = matches.mention_id
-             WHERE ?1 IS NULL OR matches.state = ?1
+             WHERE $1 IS NULL OR matches.state = $1
              ORDER BY matches.updated_at DESC, matches.mention_id, matches.customer_id
-             LIMIT ?2",
+             LIMIT $2",
         )
         .bind(state.map(MatchState::as_str))
         .bind(limit)
@@ -553,7 +555,7 @@ impl Store {
     /// Mentions by one author handle on one source kind, oldest first (no raw payloads).
     pub async fn mentions_by_author_handle(&self, source_kind: &str, handle: &str) -> Result<Vec<Mention>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {MENTION_COLUMNS} FROM mentions WHERE source_kind = ? AND author_handle = ? ORDER BY inserted_seq"
+            "SELECT {MENTION_COLUMNS} FROM mentions WHERE source_kind = $1 AND author_handle = $2 ORDER BY inserted_seq"
         ));
         let rows = sqlx::query(sql)
             .bind(source_kind)
@@ -567,7 +569,7 @@ impl Store {
     /// Mentions with no author handle but this author email, on one source kind.
     pub async fn mentions_by_author_email(&self, source_kind: &str, email: &str) -> Result<Vec<Mention>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {MENTION_COLUMNS} FROM mentions WHERE source_kind = ? AND author_email = ? AND author_handle IS NULL
+            "SELECT {MENTION_COLUMNS} FROM mentions WHERE source_kind = $1 AND author_email = $2 AND author_handle IS NULL
              ORDER BY inserted_seq"
         ));
         let rows = sqlx::query(sql)

@@ -8,7 +8,7 @@ use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use hark_core::{Author, Engagement, Mention, MentionId, SourceKind};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::{Result, Store, StoreError, query_error, timestamp};
 
@@ -57,8 +57,7 @@ impl Store {
         cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
-        let mut tx =
-            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a page transaction"))?;
+        let mut tx = self.begin_write("starting a page transaction").await?;
         let next_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(inserted_seq), 0) + 1 FROM mentions")
             .fetch_one(&mut *tx)
             .await
@@ -67,7 +66,7 @@ impl Store {
         for mention in mentions {
             if let Some(url) = &mention.url {
                 let first: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM mentions WHERE url = ? AND source_kind <> ? ORDER BY inserted_seq LIMIT 1",
+                    "SELECT id FROM mentions WHERE url = $1 AND source_kind <> $2 ORDER BY inserted_seq LIMIT 1",
                 )
                 .bind(url)
                 .bind(mention.source_kind.as_str())
@@ -77,7 +76,7 @@ impl Store {
                 if let Some(first) = first {
                     sqlx::query(
                         "INSERT INTO mention_links (id, mention_id, source_kind, source_id, external_id, seen_at)
-                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                     )
                     .bind(mention.id.as_str())
                     .bind(&first)
@@ -102,7 +101,7 @@ impl Store {
                 "INSERT INTO mentions (id, source_kind, source_id, external_id, url, author_handle, author_name,
                     author_email, author_profile_url, author_reach, title, text, lang, published_at, fetched_at,
                     thread_id, parent_id, score, replies, raw_deflate, signals, inserted_seq)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
                  ON CONFLICT DO NOTHING",
             )
             .bind(mention.id.as_str())
@@ -138,7 +137,7 @@ impl Store {
         }
         if let Some(cursor) = cursor {
             sqlx::query(
-                "INSERT INTO cursors (source_id, cursor, updated_at) VALUES (?, ?, ?)
+                "INSERT INTO cursors (source_id, cursor, updated_at) VALUES ($1, $2, $3)
                  ON CONFLICT (source_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
             )
             .bind(source_id)
@@ -156,14 +155,14 @@ impl Store {
     pub async fn stored_ids(&self, ids: &[MentionId]) -> Result<std::collections::HashSet<MentionId>> {
         let mut stored = std::collections::HashSet::new();
         for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            // Only `?` placeholders are spliced in; every value is bound.
+            let placeholders = crate::dialect::placeholders(1, chunk.len());
+            // Only numbered placeholders are spliced in; every value is bound.
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT id FROM mentions WHERE id IN ({placeholders})
                  UNION SELECT id FROM mention_links WHERE id IN ({placeholders})"
             ));
             let mut query = sqlx::query_scalar::<_, String>(sql);
-            for id in chunk.iter().chain(chunk) {
+            for id in chunk {
                 query = query.bind(id.as_str());
             }
             let found = query.fetch_all(&self.pool).await.map_err(query_error("looking up stored mentions"))?;
@@ -174,7 +173,7 @@ impl Store {
 
     /// The cursor saved with the source's last page, if any.
     pub async fn cursor(&self, source_id: &str) -> Result<Option<String>> {
-        sqlx::query_scalar("SELECT cursor FROM cursors WHERE source_id = ?")
+        sqlx::query_scalar("SELECT cursor FROM cursors WHERE source_id = $1")
             .bind(source_id)
             .fetch_optional(&self.pool)
             .await
@@ -182,7 +181,7 @@ impl Store {
     }
 
     pub async fn mention(&self, id: &MentionId) -> Result<Option<Mention>> {
-        let row = sqlx::query("SELECT * FROM mentions WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM mentions WHERE id = $1")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -219,8 +218,8 @@ impl Store {
     pub async fn mentions_by_ids(&self, ids: &[MentionId]) -> Result<Vec<Mention>> {
         let mut found: Vec<(i64, Mention)> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            // Only `?` placeholders are spliced in; every value is bound.
+            let placeholders = crate::dialect::placeholders(1, chunk.len());
+            // Only numbered placeholders are spliced in; every value is bound.
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {}, inserted_seq FROM mentions WHERE id IN ({placeholders})",
                 crate::matches::MENTION_COLUMNS
@@ -245,9 +244,10 @@ impl Store {
     pub async fn save_cues(&self, id: &MentionId, cues: &[String]) -> Result<bool> {
         let cues =
             serde_json::to_string(cues).map_err(|err| StoreError::Corrupt { what: "cues", detail: err.to_string() })?;
-        let done = sqlx::query(
-            "UPDATE mentions SET signals = json_set(signals, '$.cues', json(?)) WHERE id = ? AND signals IS NOT NULL",
-        )
+        let signals = self.engine.json_set("signals", "cues", "$1");
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE mentions SET signals = {signals} WHERE id = $2 AND signals IS NOT NULL"
+        )))
         .bind(cues)
         .bind(id.as_str())
         .execute(&self.pool)
@@ -268,7 +268,7 @@ impl Store {
 
     /// External ids stored for a source, in insertion order (tests and audits).
     pub async fn external_ids(&self, source_id: &str) -> Result<Vec<String>> {
-        sqlx::query_scalar("SELECT external_id FROM mentions WHERE source_id = ? ORDER BY inserted_seq")
+        sqlx::query_scalar("SELECT external_id FROM mentions WHERE source_id = $1 ORDER BY inserted_seq")
             .bind(source_id)
             .fetch_all(&self.pool)
             .await
@@ -284,7 +284,7 @@ impl Store {
     /// Up to `limit` mentions stored after `after_seq`, in insertion order, without their raw
     /// payloads. Callers page through with the last `seq` they saw.
     pub async fn mentions_after(&self, after_seq: i64, limit: i64) -> Result<Vec<SequencedMention>> {
-        let sql = format!("{SEQUENCED_SELECT} WHERE m.inserted_seq > ? ORDER BY m.inserted_seq LIMIT ?");
+        let sql = format!("{SEQUENCED_SELECT} WHERE m.inserted_seq > $1 ORDER BY m.inserted_seq LIMIT $2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after_seq)
             .bind(limit)
@@ -299,7 +299,7 @@ impl Store {
     pub async fn mentions_to_refresh(&self, up_to_seq: i64, limit: i64) -> Result<Vec<SequencedMention>> {
         let sql = format!(
             "{SEQUENCED_SELECT} JOIN index_refresh r ON r.mention_id = m.id
-             WHERE m.inserted_seq <= ? ORDER BY m.inserted_seq LIMIT ?"
+             WHERE m.inserted_seq <= $1 ORDER BY m.inserted_seq LIMIT $2"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(up_to_seq)
@@ -313,8 +313,8 @@ impl Store {
     /// Takes `ids` off the index refresh queue (they were just indexed with their current link).
     pub async fn clear_refresh(&self, ids: &[&MentionId]) -> Result<()> {
         for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            // Only `?` placeholders are spliced in; every value is bound.
+            let placeholders = crate::dialect::placeholders(1, chunk.len());
+            // Only numbered placeholders are spliced in; every value is bound.
             let sql = sqlx::AssertSqlSafe(format!("DELETE FROM index_refresh WHERE mention_id IN ({placeholders})"));
             let mut query = sqlx::query(sql);
             for id in chunk {
@@ -343,7 +343,7 @@ const SEQUENCED_SELECT: &str = "SELECT m.id, m.source_kind, m.source_id, m.exter
      ORDER BY x.confidence DESC LIMIT 1) AS customer_id
     FROM mentions m";
 
-fn sequenced_from_row(row: &SqliteRow) -> Result<SequencedMention> {
+fn sequenced_from_row(row: &AnyRow) -> Result<SequencedMention> {
     Ok(SequencedMention {
         seq: row.get("inserted_seq"),
         mention: mention_from_row(row)?,
@@ -351,7 +351,7 @@ fn sequenced_from_row(row: &SqliteRow) -> Result<SequencedMention> {
     })
 }
 
-pub(crate) fn mention_from_row(row: &SqliteRow) -> Result<Mention> {
+pub(crate) fn mention_from_row(row: &AnyRow) -> Result<Mention> {
     let kind: String = row.get("source_kind");
     let source_kind =
         SourceKind::parse(&kind).map_err(|err| StoreError::Corrupt { what: "mention", detail: err.to_string() })?;

@@ -9,8 +9,8 @@
 //! remembers attempts, the next attempt time and the last error.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store, StoreError, query_error, timestamp};
 
@@ -35,7 +35,7 @@ pub struct Delivery {
 
 /// Inserts an event unless one with the same key exists; returns its id when inserted.
 pub(crate) async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     topic: &str,
     payload: &serde_json::Value,
     idempotency_key: &str,
@@ -44,7 +44,7 @@ pub(crate) async fn enqueue(
     let now = timestamp::encode(now);
     sqlx::query_scalar(
         "INSERT INTO outbox (created_at, topic, payload, next_attempt_at, idempotency_key)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(&now)
     .bind(topic)
@@ -60,7 +60,7 @@ const DELIVERY_SELECT: &str = "SELECT d.outbox_id, d.target, d.attempts, d.next_
     o.topic, o.payload, o.idempotency_key, o.created_at
     FROM alert_deliveries d JOIN outbox o ON o.id = d.outbox_id";
 
-fn delivery_from_row(row: &SqliteRow) -> Result<Delivery> {
+fn delivery_from_row(row: &AnyRow) -> Result<Delivery> {
     let payload: String = row.get("payload");
     Ok(Delivery {
         outbox_id: row.get("outbox_id"),
@@ -98,27 +98,27 @@ impl Store {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx =
-            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to read deliveries"))?;
+        let mut tx = self.begin_write("starting to read deliveries").await?;
         for target in targets {
             // Outbox ids only grow (writes are serialised), so the events a target has not
             // seen are those after the last one it has a row for.
             sqlx::query(
                 "INSERT INTO alert_deliveries (outbox_id, target, attempts, next_attempt_at)
-                 SELECT o.id, ?1, 0, o.created_at FROM outbox o
-                 WHERE o.id > COALESCE((SELECT MAX(d.outbox_id) FROM alert_deliveries d WHERE d.target = ?1), 0)",
+                 SELECT o.id, $1, 0, o.created_at FROM outbox o
+                 WHERE o.id > COALESCE((SELECT MAX(d.outbox_id) FROM alert_deliveries d WHERE d.target = $1), 0)",
             )
             .bind(target)
             .execute(&mut *tx)
             .await
             .map_err(query_error("creating deliveries"))?;
         }
-        let placeholders = vec!["?"; targets.len()].join(", ");
-        // Only `?` placeholders are spliced in; every value is bound.
+        let placeholders = crate::dialect::placeholders(2, targets.len());
+        // Only numbered placeholders are spliced in; every value is bound.
         let sql = sqlx::AssertSqlSafe(format!(
-            "{DELIVERY_SELECT} WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= ?
+            "{DELIVERY_SELECT} WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= $1
                 AND d.target IN ({placeholders})
-             ORDER BY d.next_attempt_at, d.outbox_id, d.target LIMIT ?"
+             ORDER BY d.next_attempt_at, d.outbox_id, d.target LIMIT ${}",
+            targets.len() + 2
         ));
         let mut query = sqlx::query(sql).bind(timestamp::encode(now));
         for target in targets {
@@ -132,8 +132,8 @@ impl Store {
     /// Records a successful delivery; false when there was no such pending delivery.
     pub async fn mark_delivered(&self, outbox_id: i64, target: &str, now: DateTime<Utc>) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE alert_deliveries SET delivered_at = ?, last_error = NULL
-             WHERE outbox_id = ? AND target = ? AND delivered_at IS NULL",
+            "UPDATE alert_deliveries SET delivered_at = $1, last_error = NULL
+             WHERE outbox_id = $2 AND target = $3 AND delivered_at IS NULL",
         )
         .bind(timestamp::encode(now))
         .bind(outbox_id)
@@ -157,8 +157,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, dead_at = ?
-             WHERE outbox_id = ? AND target = ? AND delivered_at IS NULL AND dead_at IS NULL",
+            "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, dead_at = $3
+             WHERE outbox_id = $4 AND target = $5 AND delivered_at IS NULL AND dead_at IS NULL",
         )
         .bind(error)
         .bind(timestamp::encode(next_attempt_at))
@@ -182,7 +182,7 @@ impl Store {
     /// Deliveries given up, most recently first.
     pub async fn dead_letters(&self, limit: i64) -> Result<Vec<Delivery>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "{DELIVERY_SELECT} WHERE d.dead_at IS NOT NULL ORDER BY d.dead_at DESC, d.outbox_id DESC LIMIT ?"
+            "{DELIVERY_SELECT} WHERE d.dead_at IS NOT NULL ORDER BY d.dead_at DESC, d.outbox_id DESC LIMIT $1"
         ));
         let rows =
             sqlx::query(sql).bind(limit).fetch_all(&self.pool).await.map_err(query_error("reading dead letters"))?;
@@ -193,8 +193,8 @@ impl Store {
     /// target, or of one event. Returns how many.
     pub async fn replay_dead(&self, target: Option<&str>, outbox_id: Option<i64>, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE alert_deliveries SET dead_at = NULL, attempts = 0, next_attempt_at = ?1
-             WHERE dead_at IS NOT NULL AND (?2 IS NULL OR target = ?2) AND (?3 IS NULL OR outbox_id = ?3)",
+            "UPDATE alert_deliveries SET dead_at = NULL, attempts = 0, next_attempt_at = $1
+             WHERE dead_at IS NOT NULL AND ($2 IS NULL OR target = $2) AND ($3 IS NULL OR outbox_id = $3)",
         )
         .bind(timestamp::encode(now))
         .bind(target)

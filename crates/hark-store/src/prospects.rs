@@ -12,13 +12,12 @@ impl Store {
     /// `prospects` stop being prospects, e.g. because they turned out to be customers).
     /// With `everyone`, every stored prospect is replaced. One transaction.
     pub async fn replace_prospects(&self, authors: &[AuthorRef], prospects: &[Prospect], everyone: bool) -> Result<()> {
-        let mut tx =
-            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to write prospects"))?;
+        let mut tx = self.begin_write("starting to write prospects").await?;
         if everyone {
             sqlx::query("DELETE FROM prospects").execute(&mut *tx).await.map_err(query_error("clearing prospects"))?;
         }
         for author in authors {
-            sqlx::query("DELETE FROM prospects WHERE source_kind = ? AND handle = ?")
+            sqlx::query("DELETE FROM prospects WHERE source_kind = $1 AND handle = $2")
                 .bind(&author.source_kind)
                 .bind(&author.key)
                 .execute(&mut *tx)
@@ -28,7 +27,7 @@ impl Store {
         for prospect in prospects {
             sqlx::query(
                 "INSERT INTO prospects (source_kind, handle, intent, topics, evidence, last_seen, reach)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (source_kind, handle) DO UPDATE SET intent = excluded.intent, topics = excluded.topics,
                     evidence = excluded.evidence, last_seen = excluded.last_seen, reach = excluded.reach",
             )

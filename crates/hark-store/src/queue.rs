@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, Utc};
 use hark_core::{CustomerId, MentionId, Queue, QueueItem, QueueState};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, AuditEvent};
 use crate::{Result, Store, StoreError, outbox, query_error, timestamp};
@@ -200,7 +200,7 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).expect("string lists always serialise")
 }
 
-fn item_from_row(row: &SqliteRow) -> Result<QueueItem> {
+fn item_from_row(row: &AnyRow) -> Result<QueueItem> {
     let tags: String = row.get("tags");
     Ok(QueueItem {
         id: row.get("id"),
@@ -222,8 +222,8 @@ fn item_from_row(row: &SqliteRow) -> Result<QueueItem> {
     })
 }
 
-async fn load_item(conn: &mut SqliteConnection, id: i64) -> Result<Option<QueueItem>> {
-    let row = sqlx::query("SELECT * FROM queue_items WHERE id = ?")
+async fn load_item(conn: &mut AnyConnection, id: i64) -> Result<Option<QueueItem>> {
+    let row = sqlx::query("SELECT * FROM queue_items WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -242,10 +242,10 @@ struct History<'a> {
     reason: Option<&'a str>,
 }
 
-async fn append_history(conn: &mut SqliteConnection, entry: &History<'_>) -> Result<()> {
+async fn append_history(conn: &mut AnyConnection, entry: &History<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO queue_history (item_id, at, actor, action, from_value, to_value, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(entry.item_id)
     .bind(timestamp::encode(entry.at))
@@ -262,7 +262,7 @@ async fn append_history(conn: &mut SqliteConnection, entry: &History<'_>) -> Res
 
 /// Reads an item for a person's change and checks the version they saw.
 async fn open_change(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<std::result::Result<QueueItem, QueueError>> {
@@ -278,7 +278,7 @@ async fn open_change(
 /// Writes a new state (and assignee) of an item, bumping its version; `first_response_at` is
 /// set the first time the item leaves `new`.
 async fn write_state(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     item: &QueueItem,
     state: QueueState,
     assignee: Option<&str>,
@@ -286,9 +286,9 @@ async fn write_state(
 ) -> Result<()> {
     let first_response = (item.first_response_at.is_none() && state != QueueState::New).then_some(now);
     sqlx::query(
-        "UPDATE queue_items SET state = ?, assignee = ?, version = version + 1, updated_at = ?,
-            first_response_at = COALESCE(first_response_at, ?)
-         WHERE id = ? AND version = ?",
+        "UPDATE queue_items SET state = $1, assignee = $2, version = version + 1, updated_at = $3,
+            first_response_at = COALESCE(first_response_at, $4)
+         WHERE id = $5 AND version = $6",
     )
     .bind(state.as_str())
     .bind(assignee)
@@ -337,8 +337,8 @@ impl Store {
     ///
     /// Every change bumps the version; an unchanged item is not written at all.
     pub async fn route_item(&self, write: &RouteWrite<'_>) -> Result<RouteOutcome> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting to route an item"))?;
-        let existing = sqlx::query("SELECT * FROM queue_items WHERE mention_id = ?")
+        let mut tx = self.begin_write("starting to route an item").await?;
+        let existing = sqlx::query("SELECT * FROM queue_items WHERE mention_id = $1")
             .bind(write.mention_id.as_str())
             .fetch_optional(&mut *tx)
             .await
@@ -353,7 +353,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO queue_items (mention_id, queue, reason, priority, state, due_at, created_at,
                         updated_at, version, tags, customer_id)
-                     VALUES (?, ?, ?, ?, 'new', ?, ?, ?, 1, ?, ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, 1, $8, $9) RETURNING id",
                 )
                 .bind(write.mention_id.as_str())
                 .bind(write.queue.as_str())
@@ -395,10 +395,10 @@ impl Store {
                 sqlx::query(
                     // The new queue's team has not seen it: it starts over as new, unassigned,
                     // on the new queue's clock.
-                    "UPDATE queue_items SET queue = ?, reason = ?, priority = ?, due_at = ?, tags = ?,
-                        customer_id = ?, state = 'new', assignee = NULL, first_response_at = NULL,
-                        version = version + 1, updated_at = ?
-                     WHERE id = ?",
+                    "UPDATE queue_items SET queue = $1, reason = $2, priority = $3, due_at = $4, tags = $5,
+                        customer_id = $6, state = 'new', assignee = NULL, first_response_at = NULL,
+                        version = version + 1, updated_at = $7
+                     WHERE id = $8",
                 )
                 .bind(write.queue.as_str())
                 .bind(write.reason)
@@ -457,9 +457,9 @@ impl Store {
                     return Ok(RouteOutcome::Unchanged(item.id));
                 }
                 sqlx::query(
-                    "UPDATE queue_items SET reason = ?, priority = ?, tags = ?, customer_id = ?,
-                        version = version + 1, updated_at = ?
-                     WHERE id = ?",
+                    "UPDATE queue_items SET reason = $1, priority = $2, tags = $3, customer_id = $4,
+                        version = version + 1, updated_at = $5
+                     WHERE id = $6",
                 )
                 .bind(write.reason)
                 .bind(write.priority)
@@ -483,7 +483,7 @@ impl Store {
     }
 
     pub async fn queue_item_for_mention(&self, mention: &MentionId) -> Result<Option<QueueItem>> {
-        let row = sqlx::query("SELECT * FROM queue_items WHERE mention_id = ?")
+        let row = sqlx::query("SELECT * FROM queue_items WHERE mention_id = $1")
             .bind(mention.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -494,37 +494,46 @@ impl Store {
     /// Items matching `filter`, highest priority first, then soonest due (undated last), then
     /// oldest. Each combination of queue and state is served by an index in that order.
     pub async fn list_queue_items(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>> {
-        let mut conditions: Vec<&str> = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
+        let mut next = 0;
+        let mut param = || {
+            next += 1;
+            format!("${next}")
+        };
         if filter.queue.is_some() {
-            conditions.push("q.queue = ?");
+            conditions.push(format!("q.queue = {}", param()));
         }
         if filter.state.is_some() {
-            conditions.push("q.state = ?");
+            conditions.push(format!("q.state = {}", param()));
         }
         if filter.assignee.is_some() {
-            conditions.push("q.assignee = ?");
+            conditions.push(format!("q.assignee = {}", param()));
         }
+        let on_mention =
+            |condition: String| format!("EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND {condition})");
         if filter.source_kind.is_some() {
-            conditions.push("EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND m.source_kind = ?)");
+            conditions.push(on_mention(format!("m.source_kind = {}", param())));
         }
+        let engine = self.engine;
         match filter.signal {
-            Some(SignalFilter::Complaint(_)) => conditions.push(
-                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.complaint') >= ?)",
-            ),
-            Some(SignalFilter::Intent(_)) => conditions.push(
-                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.intent') >= ?)",
-            ),
-            Some(SignalFilter::Negative) => conditions.push(
-                "EXISTS (SELECT 1 FROM mentions m WHERE m.id = q.mention_id AND json_extract(m.signals, '$.sentiment') = 'negative')",
-            ),
+            Some(SignalFilter::Complaint(_)) => {
+                conditions.push(on_mention(format!("{} >= {}", engine.json_number("m.signals", "complaint"), param())));
+            }
+            Some(SignalFilter::Intent(_)) => {
+                conditions.push(on_mention(format!("{} >= {}", engine.json_number("m.signals", "intent"), param())));
+            }
+            Some(SignalFilter::Negative) => {
+                conditions.push(on_mention(format!("{} = 'negative'", engine.json_text("m.signals", "sentiment"))));
+            }
             None => {}
         }
+        let (limit, offset) = (param(), param());
         let where_clause =
             if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-        // Only fixed conditions with `?` placeholders are spliced in; every value is bound.
+        // Only fixed conditions with numbered placeholders are spliced in; every value is bound.
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT q.* FROM queue_items q {where_clause}
-             ORDER BY q.priority DESC, q.due_at IS NULL, q.due_at, q.id LIMIT ? OFFSET ?"
+             ORDER BY q.priority DESC, q.due_at IS NULL, q.due_at, q.id LIMIT {limit} OFFSET {offset}"
         ));
         let mut query = sqlx::query(sql);
         if let Some(queue) = filter.queue {
@@ -559,7 +568,7 @@ impl Store {
         request: &TransitionRequest<'_>,
     ) -> Result<std::result::Result<QueueItem, QueueError>> {
         let TransitionRequest { id, to, actor, reason, expected_version, now } = *request;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an item move"))?;
+        let mut tx = self.begin_write("starting an item move").await?;
         let item = match open_change(&mut tx, id, expected_version).await? {
             Ok(item) => item,
             Err(err) => return Ok(Err(err)),
@@ -607,7 +616,7 @@ impl Store {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<QueueItem, QueueError>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an assignment"))?;
+        let mut tx = self.begin_write("starting an assignment").await?;
         let item = match open_change(&mut tx, id, expected_version).await? {
             Ok(item) => item,
             Err(err) => return Ok(Err(err)),
@@ -670,19 +679,20 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<Note, QueueError>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a note"))?;
+        let mut tx = self.begin_write("starting a note").await?;
         if load_item(&mut tx, id).await?.is_none() {
             return Ok(Err(QueueError::NotFound(id)));
         }
-        let note_id: i64 =
-            sqlx::query_scalar("INSERT INTO queue_notes (item_id, at, author, text) VALUES (?, ?, ?, ?) RETURNING id")
-                .bind(id)
-                .bind(timestamp::encode(now))
-                .bind(author)
-                .bind(text)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(query_error("writing a note"))?;
+        let note_id: i64 = sqlx::query_scalar(
+            "INSERT INTO queue_notes (item_id, at, author, text) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(id)
+        .bind(timestamp::encode(now))
+        .bind(author)
+        .bind(text)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(query_error("writing a note"))?;
         let note_ref = note_id.to_string();
         let history = History {
             item_id: id,
@@ -700,7 +710,7 @@ impl Store {
 
     /// An item's history, oldest first.
     pub async fn item_history(&self, id: i64) -> Result<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT * FROM queue_history WHERE item_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM queue_history WHERE item_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
             .await
@@ -726,7 +736,7 @@ impl Store {
     /// An item's notes, oldest first.
     pub async fn item_notes(&self, id: i64) -> Result<Vec<Note>> {
         let rows: Vec<(i64, i64, String, String, String)> =
-            sqlx::query_as("SELECT id, item_id, at, author, text FROM queue_notes WHERE item_id = ? ORDER BY id")
+            sqlx::query_as("SELECT id, item_id, at, author, text FROM queue_notes WHERE item_id = $1 ORDER BY id")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await
@@ -743,7 +753,7 @@ impl Store {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT queue, COUNT(*) FROM queue_items
              WHERE due_at IS NOT NULL AND (
-                (state IN ('new', 'assigned', 'contacted') AND due_at < ?)
+                (state IN ('new', 'assigned', 'contacted') AND due_at < $1)
                 OR (first_response_at IS NOT NULL AND first_response_at > due_at))
              GROUP BY queue",
         )
@@ -791,7 +801,7 @@ impl Store {
     pub async fn volume_per_day(&self, since: DateTime<Utc>) -> Result<Vec<(String, String, i64)>> {
         sqlx::query_as(
             "SELECT substr(COALESCE(published_at, fetched_at), 1, 10) AS day, source_kind, COUNT(*)
-             FROM mentions WHERE COALESCE(published_at, fetched_at) >= ?
+             FROM mentions WHERE COALESCE(published_at, fetched_at) >= $1
              GROUP BY day, source_kind ORDER BY day, source_kind",
         )
         .bind(timestamp::encode(since))
@@ -803,14 +813,16 @@ impl Store {
     /// Mean negative and positive sentiment probabilities per UTC day since `since`, over
     /// the mentions with signals, with how many there were; oldest day first.
     pub async fn sentiment_per_day(&self, since: DateTime<Utc>) -> Result<Vec<(String, f64, f64, i64)>> {
-        sqlx::query_as(
+        let (negative, positive) = (
+            self.engine.json_number2("signals", "sentiment_scores", "negative"),
+            self.engine.json_number2("signals", "sentiment_scores", "positive"),
+        );
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT substr(COALESCE(published_at, fetched_at), 1, 10) AS day,
-                AVG(json_extract(signals, '$.sentiment_scores.negative')),
-                AVG(json_extract(signals, '$.sentiment_scores.positive')),
-                COUNT(*)
-             FROM mentions WHERE signals IS NOT NULL AND COALESCE(published_at, fetched_at) >= ?
-             GROUP BY day ORDER BY day",
-        )
+                CAST(AVG({negative}) AS DOUBLE PRECISION), CAST(AVG({positive}) AS DOUBLE PRECISION), COUNT(*)
+             FROM mentions WHERE signals IS NOT NULL AND COALESCE(published_at, fetched_at) >= $1
+             GROUP BY day ORDER BY day"
+        )))
         .bind(timestamp::encode(since))
         .fetch_all(&self.pool)
         .await
@@ -826,13 +838,13 @@ impl Store {
     /// `queue.undo`. Refused, with nothing written, otherwise ([`UndoError`]).
     pub async fn undo_item(&self, request: &UndoRequest<'_>) -> Result<std::result::Result<QueueItem, UndoError>> {
         let UndoRequest { id, actor, expected_version, max_age, now } = *request;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting an undo"))?;
+        let mut tx = self.begin_write("starting an undo").await?;
         let item = match open_change(&mut tx, id, expected_version).await? {
             Ok(item) => item,
             Err(err) => return Ok(Err(UndoError::Queue(err))),
         };
         let rows =
-            sqlx::query("SELECT * FROM queue_history WHERE item_id = ? AND action <> 'note' ORDER BY id DESC LIMIT 2")
+            sqlx::query("SELECT * FROM queue_history WHERE item_id = $1 AND action <> 'note' ORDER BY id DESC LIMIT 2")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await
@@ -841,7 +853,7 @@ impl Store {
         let Some(last) = latest.first() else { return Ok(Err(UndoError::NothingOfYours)) };
         if last.actor != actor {
             let yours: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM queue_history WHERE item_id = ? AND actor = ? AND action IN ('moved', 'assigned')
+                "SELECT id FROM queue_history WHERE item_id = $1 AND actor = $2 AND action IN ('moved', 'assigned')
                  LIMIT 1",
             )
             .bind(id)
@@ -897,9 +909,9 @@ impl Store {
             kept => kept,
         };
         sqlx::query(
-            "UPDATE queue_items SET state = ?, assignee = ?, first_response_at = ?, version = version + 1,
-                updated_at = ?
-             WHERE id = ? AND version = ?",
+            "UPDATE queue_items SET state = $1, assignee = $2, first_response_at = $3, version = version + 1,
+                updated_at = $4
+             WHERE id = $5 AND version = $6",
         )
         .bind(state.as_str())
         .bind(assignee.as_deref())
@@ -986,7 +998,7 @@ pub enum UndoError {
     AlreadyUndone,
 }
 
-fn history_from_row(row: &SqliteRow) -> Result<HistoryEntry> {
+fn history_from_row(row: &AnyRow) -> Result<HistoryEntry> {
     let action: String = row.get("action");
     Ok(HistoryEntry {
         id: row.get("id"),

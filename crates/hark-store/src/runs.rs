@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use hark_core::{Run, RunOutcome};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::{Result, Store, StoreError, query_error, timestamp};
 
@@ -33,7 +33,7 @@ pub struct CoverageGap {
 impl Store {
     /// Records the start of a run and returns its id.
     pub async fn start_run(&self, source_id: &str, started_at: DateTime<Utc>) -> Result<i64> {
-        sqlx::query_scalar("INSERT INTO runs (source_id, started_at, outcome) VALUES (?, ?, 'running') RETURNING id")
+        sqlx::query_scalar("INSERT INTO runs (source_id, started_at, outcome) VALUES ($1, $2, 'running') RETURNING id")
             .bind(source_id)
             .bind(timestamp::encode(started_at))
             .fetch_one(&self.pool)
@@ -44,8 +44,8 @@ impl Store {
     /// Records how a run ended.
     pub async fn finish_run(&self, run: &Run) -> Result<()> {
         sqlx::query(
-            "UPDATE runs SET finished_at = ?, pages = ?, new_mentions = ?, duplicates = ?, outcome = ?,
-                error_kind = ?, error = ?, rate_limit_wait_ms = ? WHERE id = ?",
+            "UPDATE runs SET finished_at = $1, pages = $2, new_mentions = $3, duplicates = $4, outcome = $5,
+                error_kind = $6, error = $7, rate_limit_wait_ms = $8 WHERE id = $9",
         )
         .bind(run.finished_at.map(timestamp::encode))
         .bind(run.pages)
@@ -74,9 +74,9 @@ impl Store {
         message: &str,
     ) -> Result<u64> {
         let closed = sqlx::query(
-            "UPDATE runs SET finished_at = ?, outcome = CASE WHEN pages > 0 THEN 'partial' ELSE 'failed' END,
-                error_kind = ?, error = ?
-             WHERE outcome = 'running' AND (? IS NULL OR source_id = ?)",
+            "UPDATE runs SET finished_at = $1, outcome = CASE WHEN pages > 0 THEN 'partial' ELSE 'failed' END,
+                error_kind = $2, error = $3
+             WHERE outcome = 'running' AND ($4 IS NULL OR source_id = $5)",
         )
         .bind(timestamp::encode(now))
         .bind(kind)
@@ -90,7 +90,7 @@ impl Store {
     }
 
     pub async fn run(&self, id: i64) -> Result<Option<Run>> {
-        let row = sqlx::query("SELECT * FROM runs WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -113,8 +113,8 @@ impl Store {
         for row in &rows {
             let run = run_from_row(row)?;
             let open_gaps: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM runs WHERE source_id = ? AND outcome IN ('failed', 'partial')
-                 AND id > COALESCE((SELECT MAX(id) FROM runs WHERE source_id = ? AND outcome = 'ok'), 0)",
+                "SELECT COUNT(*) FROM runs WHERE source_id = $1 AND outcome IN ('failed', 'partial')
+                 AND id > COALESCE((SELECT MAX(id) FROM runs WHERE source_id = $2 AND outcome = 'ok'), 0)",
             )
             .bind(&run.source_id)
             .bind(&run.source_id)
@@ -136,8 +136,8 @@ impl Store {
                  ORDER BY p.id DESC LIMIT 1) AS previous_end,
                 (SELECT MIN(n.id) FROM runs n WHERE n.source_id = g.source_id AND n.id > g.id
                  AND n.outcome = 'ok') AS refetched_by
-             FROM runs g WHERE g.source_id = ? AND g.outcome IN ('failed', 'partial')
-             ORDER BY g.id DESC LIMIT ?",
+             FROM runs g WHERE g.source_id = $1 AND g.outcome IN ('failed', 'partial')
+             ORDER BY g.id DESC LIMIT $2",
         )
         .bind(source_id)
         .bind(limit)
@@ -162,7 +162,7 @@ impl Store {
     }
 }
 
-fn run_from_row(row: &SqliteRow) -> Result<Run> {
+fn run_from_row(row: &AnyRow) -> Result<Run> {
     let outcome: String = row.get("outcome");
     Ok(Run {
         id: row.get("id"),

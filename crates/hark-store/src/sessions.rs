@@ -10,7 +10,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::{Result, Store, User, query_error, timestamp};
 
@@ -77,7 +77,7 @@ impl fmt::Debug for StoredSession {
     }
 }
 
-fn session_from_row(row: &SqliteRow) -> Result<StoredSession> {
+fn session_from_row(row: &AnyRow) -> Result<StoredSession> {
     let user = User {
         id: row.get("id"),
         name: row.get("name"),
@@ -101,11 +101,11 @@ impl Store {
     /// Stores a new session and, in the same transaction, deletes every expired session and
     /// the user's oldest ones beyond `keep` (the new one counts).
     pub async fn create_session(&self, write: &SessionWrite<'_>) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a session"))?;
+        let mut tx = self.begin_write("starting a session").await?;
         let now = timestamp::encode(write.now);
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at, user_agent)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(write.token_hash)
         .bind(write.user_id)
@@ -118,9 +118,9 @@ impl Store {
         .await
         .map_err(query_error("storing a session"))?;
         sqlx::query(
-            "DELETE FROM sessions WHERE expires_at <= ? OR (user_id = ? AND token_hash NOT IN (
-                SELECT token_hash FROM sessions WHERE user_id = ?
-                ORDER BY created_at DESC, rowid DESC LIMIT ?))",
+            "DELETE FROM sessions WHERE expires_at <= $1 OR (user_id = $2 AND token_hash NOT IN (
+                SELECT token_hash FROM sessions WHERE user_id = $3
+                ORDER BY created_at DESC, rowid DESC LIMIT $4))",
         )
         .bind(&now)
         .bind(write.user_id)
@@ -137,7 +137,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.*, s.token_hash AS s_token_hash, s.csrf AS s_csrf, s.created_at AS s_created_at,
                 s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.user_agent AS s_user_agent
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -157,7 +157,7 @@ impl Store {
         unless_seen_since: DateTime<Utc>,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ? AND last_seen_at < ?",
+            "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3 AND last_seen_at < $4",
         )
         .bind(timestamp::encode(now))
         .bind(timestamp::encode(expires_at))
@@ -171,7 +171,7 @@ impl Store {
 
     /// Deletes one session; the user id it belonged to, if it existed.
     pub async fn delete_session(&self, token_hash: &str) -> Result<Option<i64>> {
-        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = ? RETURNING user_id")
+        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
@@ -180,7 +180,7 @@ impl Store {
 
     /// Deletes every session of a user; how many.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&self.pool)
             .await
@@ -190,7 +190,7 @@ impl Store {
 
     /// Deletes every session expired at `now`; how many.
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(timestamp::encode(now))
             .execute(&self.pool)
             .await
@@ -209,24 +209,24 @@ impl Store {
         window_start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<LoginAttempt> {
-        let mut tx =
-            self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(query_error("starting a sign-in attempt"))?;
+        let mut tx = self.begin_write("starting a sign-in attempt").await?;
         let since = timestamp::encode(window_start);
-        sqlx::query("DELETE FROM login_failures WHERE at <= ?")
+        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
             .bind(&since)
             .execute(&mut *tx)
             .await
             .map_err(query_error("pruning old sign-in failures"))?;
         let mut refused: Option<(String, DateTime<Utc>)> = None;
         for &(key, limit) in limits {
-            let newest: Vec<String> =
-                sqlx::query_scalar("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?")
-                    .bind(key)
-                    .bind(&since)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(query_error("counting sign-in failures"))?;
+            let newest: Vec<String> = sqlx::query_scalar(
+                "SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT $3",
+            )
+            .bind(key)
+            .bind(&since)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query_error("counting sign-in failures"))?;
             if limit == 0 || newest.len() < limit as usize {
                 continue;
             }
@@ -241,7 +241,7 @@ impl Store {
         }
         let mut reserved = Vec::with_capacity(limits.len());
         for &(key, _) in limits {
-            let id: i64 = sqlx::query_scalar("INSERT INTO login_failures (key, at) VALUES (?, ?) RETURNING rowid")
+            let id: i64 = sqlx::query_scalar("INSERT INTO login_failures (key, at) VALUES ($1, $2) RETURNING rowid")
                 .bind(key)
                 .bind(timestamp::encode(now))
                 .fetch_one(&mut *tx)
@@ -256,7 +256,7 @@ impl Store {
     /// Takes back the failures a successful attempt reserved.
     pub async fn release_login_attempt(&self, reserved: &[i64]) -> Result<()> {
         for id in reserved {
-            sqlx::query("DELETE FROM login_failures WHERE rowid = ?")
+            sqlx::query("DELETE FROM login_failures WHERE rowid = $1")
                 .bind(id)
                 .execute(&self.pool)
                 .await
@@ -269,7 +269,7 @@ impl Store {
     /// `limit` of them.
     pub async fn login_failures(&self, key: &str, since: DateTime<Utc>, limit: u32) -> Result<Vec<DateTime<Utc>>> {
         let rows: Vec<String> =
-            sqlx::query_scalar("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?")
+            sqlx::query_scalar("SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT $3")
                 .bind(key)
                 .bind(timestamp::encode(since))
                 .bind(i64::from(limit))
@@ -281,7 +281,7 @@ impl Store {
 
     /// Forgets the failures recorded under `key` (after a successful sign-in); how many.
     pub async fn clear_login_failures(&self, key: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM login_failures WHERE key = ?")
+        let done = sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
             .await
@@ -345,7 +345,7 @@ mod tests {
         assert!(store.session("b0").await.unwrap().is_none());
 
         store.create_session(&write("b1", bob.id, 0)).await.unwrap();
-        sqlx::query("DELETE FROM users WHERE id = ?").bind(bob.id).execute(&store.pool).await.unwrap();
+        sqlx::query("DELETE FROM users WHERE id = $1").bind(bob.id).execute(&store.pool).await.unwrap();
         assert!(store.session("b1").await.unwrap().is_none());
     }
 

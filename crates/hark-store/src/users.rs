@@ -8,7 +8,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::{Result, Store, query_error, timestamp};
 
@@ -49,7 +49,7 @@ pub enum UserError {
     UnknownRole(String),
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User> {
+fn user_from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: row.get("id"),
         name: row.get("name"),
@@ -76,7 +76,7 @@ impl Store {
             return Ok(Err(UserError::UnknownRole(role.to_owned())));
         }
         let row = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, 0, ?)
+            "INSERT INTO users (name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, 0, $4)
              ON CONFLICT (name) DO NOTHING RETURNING *",
         )
         .bind(name)
@@ -93,7 +93,7 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE name = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await
@@ -112,7 +112,7 @@ impl Store {
 
     /// Disables (or enables again) a user; false when there is no such user.
     pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET disabled = ? WHERE name = ?")
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE name = $2")
             .bind(i64::from(disabled))
             .bind(name)
             .execute(&self.pool)
@@ -123,7 +123,7 @@ impl Store {
 
     /// Replaces a user's password hash; false when there is no such user.
     pub async fn set_password_hash(&self, name: &str, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE name = $2")
             .bind(password_hash)
             .bind(name)
             .execute(&self.pool)
@@ -134,7 +134,7 @@ impl Store {
 
     /// Stores an API token's hash for a user; returns the token's id.
     pub async fn add_token(&self, user_id: i64, token_hash: &str, now: DateTime<Utc>) -> Result<i64> {
-        sqlx::query_scalar("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?) RETURNING id")
+        sqlx::query_scalar("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(user_id)
             .bind(token_hash)
             .bind(timestamp::encode(now))
@@ -148,7 +148,7 @@ impl Store {
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -162,8 +162,8 @@ impl Store {
     pub async fn touch_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
         let stale = now - chrono::Duration::seconds(LAST_USED_GRANULARITY_SECONDS);
         sqlx::query(
-            "UPDATE api_tokens SET last_used_at = ?
-             WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            "UPDATE api_tokens SET last_used_at = $1
+             WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
         )
         .bind(timestamp::encode(now))
         .bind(token_hash)
@@ -176,7 +176,7 @@ impl Store {
 
     /// Revokes every live token of a user; returns how many.
     pub async fn revoke_tokens(&self, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(timestamp::encode(now))
             .bind(user_id)
             .execute(&self.pool)

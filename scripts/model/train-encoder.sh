@@ -26,9 +26,9 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$VENV/.requirements.sha256" || "$(cat "$V
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     echo "$req_sum" > "$VENV/.requirements.sha256"
 fi
-# The shipped adapter's run (docs/model-card.md): seed 13, 2 epochs, 6,000 sentiment texts per epoch.
+# The shipped adapter's run (docs/model-card.md): seed 13, 1 epoch, 6,000 sentiment texts.
 # shellcheck disable=SC2086
 "$VENV/bin/python" "$HERE/train_encoder.py" --model-dir "$MODELS_DIR/all-MiniLM-L6-v2" --data-dir "$DATA" \
-    --seed 13 --epochs 2 --sentiment-per-epoch 6000 --complaint-repeats 2 --intent-repeats 3 ${TRAIN_ARGS:-}
+    --seed 13 --epochs 1 --sentiment-per-epoch 6000 --complaint-repeats 2 --intent-repeats 3 ${TRAIN_ARGS:-}
 out="$ROOT/models/adapters/minilm-multitask-lora.safetensors"
 echo "train-encoder: sha256 $(sha256sum "$out" | cut -d' ' -f1)  (pin it as ADAPTER_SHA256 in scripts/model/fetch.sh to ship it)"

@@ -12,8 +12,9 @@ attention mask, L2 norm), and one linear head per task on the pooled vector:
                          crates/hark-classifier/data/intent-labelled/train.jsonl and
                          crates/hark-classifier/data/intent-supplement.jsonl
 
-Each step is one batch of one task; batches are padded to the next multiple of 16 tokens (texts
-truncated at 64 tokens with the product's tokenizer.json). Class-weighted cross entropy, AdamW,
+Each step is one batch of one task; batches group texts of similar length (sorted within pools
+of 20 batches) and are padded to the next multiple of 16 tokens (texts truncated at 64 tokens
+with the product's tokenizer.json). Class-weighted cross entropy, AdamW,
 linear warm-up then cosine decay, no dropout. Validation (the valid splits only) after each epoch.
 
 Output (--out, default models/adapters/minilm-multitask-lora.safetensors):
@@ -186,7 +187,7 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--rank", type=int, default=8)
     ap.add_argument("--alpha", type=float, default=16.0)
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--sentiment-per-epoch", type=int, default=6000, help="tweeteval-sentiment texts sampled per epoch")
     ap.add_argument("--complaint-repeats", type=int, default=2, help="passes over complaints-preotiuc2019 per epoch")
     ap.add_argument("--intent-repeats", type=int, default=3, help="passes over the intent set per epoch")
@@ -269,6 +270,8 @@ def main():
 
     train, valid, counts = load_data(args.data_dir)
     tok = Tok(Path(args.model_dir) / "tokenizer.json", args.max_len)
+    for t in TASKS:
+        tok.ids([x for x, _ in train[t]])  # tokenise once, in batches
     cw = {}
     for t in TASKS:
         ys = np.array([y for _, y in train[t]])
@@ -286,8 +289,13 @@ def main():
         for _ in range(args.intent_repeats):
             plan.append(("intent", [train["intent"][j] for j in rng.permutation(len(train["intent"]))]))
         for task, rows in plan:
-            for s in range(0, len(rows) - args.batch + 1, args.batch):
-                batches.append((task, rows[s: s + args.batch]))
+            # length-grouped batches: within each pool of 20 batches' worth of shuffled rows, sort
+            # by token count, so a batch pads to a similar length (half the compute on tweets)
+            pool = 20 * args.batch
+            for p in range(0, len(rows), pool):
+                chunk = sorted(rows[p: p + pool], key=lambda r: len(tok.ids([r[0]])[0]))
+                for s in range(0, len(chunk) - args.batch + 1, args.batch):
+                    batches.append((task, chunk[s: s + args.batch]))
         order = rng.permutation(len(batches))
         return [batches[j] for j in order]
 

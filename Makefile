@@ -10,7 +10,7 @@ all: build
 
 help:
 	@echo "make demo    fetch the model, build hark and run it on the bundled sample (sample/)"
-	@echo "make test    the whole test suite"
+	@echo "make test    the whole test suite (the scenarios on SQLite, then on a throwaway PostgreSQL)"
 	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
 	@echo "make train-encoder   fine-tune the encoder (LoRA, JAX on CPU, about an hour on 2 cores; not part of make test)"
 	@echo "make browser-deps   Debian's chromium + chromium-driver (when missing) and axe-core (pinned) for the browser tests"
@@ -22,9 +22,13 @@ build:
 	$(CARGO) build --workspace --locked
 
 # The classifier's tests run the real encoder, so the model comes first; the web app's browser
-# tests need Chromium, ChromeDriver and axe-core (both steps idempotent).
+# tests need Chromium, ChromeDriver and axe-core (both steps idempotent). Everything runs beside
+# a throwaway PostgreSQL server on loopback (scripts/with-postgres.sh): the store's PostgreSQL
+# tests use it, and the end-to-end scenarios run a second time with every store on it.
 test: model browser-deps
-	$(CARGO) test --workspace --locked
+	scripts/with-postgres.sh sh -c '$(CARGO) test --workspace --locked && \
+		echo "== the end-to-end scenarios again, on PostgreSQL ==" && \
+		HARK_E2E_STORE=postgres $(CARGO) test --locked -p hark-e2e --test e2e'
 
 demo: model build
 	DEMO_DATA=$(DEMO_DATA) scripts/demo.sh

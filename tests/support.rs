@@ -26,9 +26,39 @@ pub fn hark_bin() -> &'static Path {
     })
 }
 
-/// A scratch directory with its own config and data dir.
+/// A scratch directory with its own config and data dir, and, when the suite runs on
+/// PostgreSQL (`HARK_E2E_STORE=postgres`, see [`postgres_mode`]), a database of its own.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// The workspace's PostgreSQL database (`HARK_STORE_URL` of every command), if any.
+    pub store_url: Option<String>,
+}
+
+/// Whether this run of the suite puts every workspace's store on PostgreSQL: set
+/// `HARK_E2E_STORE=postgres` with `HARK_TEST_POSTGRES_URL` naming a server whose user may
+/// create databases (`scripts/with-postgres.sh` starts one; `make test` runs the suite once on
+/// SQLite and once on PostgreSQL).
+pub fn postgres_mode() -> bool {
+    match std::env::var("HARK_E2E_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("HARK_E2E_STORE={other}: use sqlite or postgres"),
+    }
+}
+
+/// A new, empty database on the test server, for one workspace.
+fn create_postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let admin = std::env::var("HARK_TEST_POSTGRES_URL")
+        .expect("HARK_E2E_STORE=postgres needs HARK_TEST_POSTGRES_URL (scripts/with-postgres.sh sets it)");
+    let name = format!("hark_e2e_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    let created = Command::new("psql")
+        .args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("running psql (Debian's postgresql-client)");
+    assert!(created.status.success(), "creating {name}: {}", String::from_utf8_lossy(&created.stderr));
+    let (base, _) = admin.rsplit_once('/').expect("HARK_TEST_POSTGRES_URL ends in /DATABASE");
+    format!("{base}/{name}")
 }
 
 /// What one run of `hark` did.
@@ -60,7 +90,22 @@ impl Run {
 
 impl Workspace {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("creating a scratch directory") }
+        let store_url = postgres_mode().then(create_postgres_database);
+        Self { dir: tempfile::tempdir().expect("creating a scratch directory"), store_url }
+    }
+
+    /// A workspace whose store is always the data directory's SQLite file (`hark demo` runs on
+    /// one of its own, whichever store the suite uses).
+    pub fn embedded() -> Self {
+        Self { dir: tempfile::tempdir().expect("creating a scratch directory"), store_url: None }
+    }
+
+    /// The workspace's store (the data directory's SQLite file, or its PostgreSQL database),
+    /// as the hark commands see it.
+    pub async fn store(&self) -> hark_store::Store {
+        hark_store::Store::open_for(&self.path("hark-data"), self.store_url.as_deref())
+            .await
+            .expect("the workspace's store opens")
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -80,7 +125,11 @@ impl Workspace {
             .env_remove("HARK_CONFIG")
             .env_remove("HARK_DATA_DIR")
             .env_remove("RUST_LOG")
+            .env_remove(hark_store::STORE_URL_ENV)
             .args(args);
+        if let Some(url) = &self.store_url {
+            command.env(hark_store::STORE_URL_ENV, url);
+        }
         command
     }
 

@@ -68,7 +68,9 @@ fn data_dir_comes_from_the_environment() {
     use std::io::Write;
     child.stdin.take().unwrap().write_all(b"{\"source\":\"rss\",\"external_id\":\"1\",\"text\":\"hi\"}\n").unwrap();
     assert!(child.wait().unwrap().success());
-    assert!(ws.path("elsewhere/hark.db").exists());
+    // The data directory holds the store (unless it is on PostgreSQL) and the index.
+    assert!(ws.path("elsewhere/index").is_dir());
+    assert_eq!(ws.path("elsewhere/hark.db").exists(), ws.store_url.is_none());
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn live_markup(text: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_pulls_every_kind_three_times_walks_new_pages_and_stores_each_post_once() {
     let expected = expected();
-    let ws = Workspace::new();
+    let ws = Workspace::embedded();
     // Nothing to serve before the demo ran.
     let early = ws.run(&["demo", "--serve-only", "--addr", "127.0.0.1:0"]);
     assert_ne!(early.code, 0);
@@ -229,7 +229,7 @@ impl Drop for Serving {
 fn with_the_model_the_demo_routes_its_known_cases_and_serves_hostile_posts_inert() {
     let expected = expected();
     let cases = &expected["cases"];
-    let ws = Workspace::new();
+    let ws = Workspace::embedded();
     let run = ws.run(&["demo", "--no-serve", "--json"]);
     run.assert_ok();
     let summary = run.json();

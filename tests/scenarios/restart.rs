@@ -149,7 +149,7 @@ async fn killed_pulls_resume_and_store_every_post_once() {
     assert!(quiet, "seed {seed}: pulls never settled");
     assert!(kills > 0, "seed {seed}: no pull was killed mid-way; the test proved nothing");
 
-    let store = hark_store::Store::open(&ws.path("hark-data/hark.db")).await.unwrap();
+    let store = ws.store().await;
     let mut ids = store.external_ids("hn").await.unwrap();
     let stored = ids.len();
     ids.sort_unstable();

@@ -72,9 +72,27 @@ pub struct RestoreSummary {
     pub indexed: u64,
 }
 
+/// Backups here are of the embedded SQLite store; a PostgreSQL store is backed up and restored
+/// with PostgreSQL's own tools, which hark says before touching anything.
+/// (Read from the configuration: the store is not opened, since a restore replaces its file.)
+fn embedded_store_only(app: &App, command: &str) -> AppResult<()> {
+    let Some(url) = app.config().store.effective_url() else {
+        return Ok(());
+    };
+    Err(AppError::invalid(
+        "store_not_embedded",
+        format!(
+            "{command} copies the embedded SQLite store; this install's store is PostgreSQL ({}): back it up with \
+             pg_dump and restore it with pg_restore (see deploy/OPERATIONS.md)",
+            hark_store::redact_url(&url)
+        ),
+    ))
+}
+
 /// Copies the store (and the configuration file) into `dir`, which must be new or empty.
 pub async fn backup(app: &App, caller: &Caller, dir: &Path) -> AppResult<BackupSummary> {
     caller.require(Permission::Admin)?;
+    embedded_store_only(app, "hark backup")?;
     if dir.exists() {
         let mut entries = std::fs::read_dir(dir).internal(&format!("reading {}", dir.display()))?;
         if entries.next().is_some() {
@@ -131,6 +149,7 @@ pub async fn restore(
     progress: &mut dyn Progress,
 ) -> AppResult<RestoreSummary> {
     caller.require(Permission::Admin)?;
+    embedded_store_only(app, "hark restore")?;
     let manifest = read_manifest(dir)?;
     let source = dir.join(&manifest.database.file);
     check_file(&source, &manifest.database)?;

@@ -49,12 +49,19 @@ pub struct StoreConfig {
     /// `postgres://user:password@host:port/database`; `HARK_STORE_URL` overrides it.
     #[serde(default)]
     pub url: Option<String>,
+    /// Set by `hark demo`, which always runs on a SQLite file of its own: the URL and
+    /// `HARK_STORE_URL` are ignored.
+    #[serde(skip)]
+    pub embedded_only: bool,
 }
 
 impl StoreConfig {
     /// The store URL in effect: `HARK_STORE_URL` when set, else `url`; `None` means the data
     /// directory's SQLite file.
     pub fn effective_url(&self) -> Option<String> {
+        if self.embedded_only {
+            return None;
+        }
         std::env::var(hark_store::STORE_URL_ENV)
             .ok()
             .filter(|url| !url.trim().is_empty())

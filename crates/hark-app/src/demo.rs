@@ -186,7 +186,11 @@ pub fn demo_config(base: &str) -> anyhow::Result<Config> {
     let mut table = toml::Table::new();
     table.insert("sources".to_owned(), toml::Value::Array(sources));
     let text = format!("{SAMPLE_CONFIG}\n{}", toml::to_string(&table).context("writing the demo's sources")?);
-    Config::parse(&text, Path::new("sample/hark.toml + sample/replay/replay.json"))
+    let mut config = Config::parse(&text, Path::new("sample/hark.toml + sample/replay/replay.json"))?;
+    // The demo is the single-machine sample: always a SQLite file in its own data directory,
+    // whatever store `HARK_STORE_URL` names.
+    config.store.embedded_only = true;
+    Ok(config)
 }
 
 /// The replay of every source, and the switch that moves the sources on to their later state.

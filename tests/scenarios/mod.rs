@@ -4,6 +4,7 @@ mod customers;
 mod demo;
 mod ingest;
 mod matching;
+mod migrate_store;
 mod pull;
 mod restart;
 mod routing;

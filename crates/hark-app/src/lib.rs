@@ -28,6 +28,7 @@ pub mod ingest;
 pub mod init;
 pub mod labels;
 pub mod matches;
+pub mod migrate_store;
 pub mod pipeline_bench;
 pub mod progress;
 pub mod prospects;

@@ -343,6 +343,22 @@ where --config points if no file is there. The search index is rebuilt from the 
         #[arg(long)]
         force: bool,
     },
+    /// Copy the data directory's SQLite store into an empty PostgreSQL database, checked
+    #[command(
+        name = "migrate-store",
+        long_about = "Copy the data directory's SQLite store (every table, row for row) into an empty \
+PostgreSQL database in one transaction, then compare each table's row count and SHA-256 on both sides; \
+any difference fails the command. Stop `hark run` first. The SQLite file is only read and stays: hark \
+uses the new database once `[store] url` in hark.toml (or HARK_STORE_URL) names it. The search index \
+is not copied; it stays in the data directory (`hark reindex` rebuilds it elsewhere).",
+        after_help = "Example:\n  createdb hark\n  hark migrate-store --to postgres://hark:secret@db.internal:5432/hark\n  \
+export HARK_STORE_URL=postgres://hark:secret@db.internal:5432/hark"
+    )]
+    MigrateStore {
+        /// The PostgreSQL database to copy into: postgres://user:password@host:port/database
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

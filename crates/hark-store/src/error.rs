@@ -37,6 +37,10 @@ pub enum StoreError {
     BadUrl { url: String },
     #[error("{what} is not done by hark on a {engine} store (use the database's own tools, e.g. pg_dump)")]
     Unsupported { what: &'static str, engine: &'static str },
+    #[error("{target} already holds data: copy into an empty database")]
+    TargetNotEmpty { target: String },
+    #[error("the copy of table {table} differs from the original: {detail}")]
+    CopyMismatch { table: &'static str, detail: String },
     #[error("stored {what} is unreadable: {detail}")]
     Corrupt { what: &'static str, detail: String },
 }

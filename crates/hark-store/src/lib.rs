@@ -20,6 +20,7 @@
 //! This crate holds no search or business logic: callers decide, the store remembers.
 
 mod audit;
+mod copy;
 mod customers;
 mod dialect;
 mod error;
@@ -43,6 +44,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
 pub use crate::audit::{AuditEntry, AuditEvent};
+pub use crate::copy::TableCopy;
 pub use crate::customers::{CustomerImportSummary, CustomerWrite};
 pub use crate::dialect::Engine;
 pub use crate::error::StoreError;

@@ -1,4 +1,5 @@
-//! `hark backup DIR` and `hark restore DIR`.
+//! `hark backup DIR`, `hark restore DIR` and `hark migrate-store --to URL`: the store copied
+//! out, back in, or over to PostgreSQL.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -52,6 +53,29 @@ pub async fn restore(context: &Context, dir: &Path, force: bool) -> anyhow::Resu
             println!("the store that was there is kept as {kept}");
         }
         println!("configuration: {}", summary.config);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn migrate_store(context: &Context, to: &str) -> anyhow::Result<ExitCode> {
+    let mut progress = context.progress();
+    let summary = hark_app::migrate_store::migrate_store(&context.app, &Caller::local(), to, &mut progress).await?;
+    context.app.close().await;
+    if context.json() {
+        print_json(&summary)?;
+    } else {
+        println!(
+            "copied {} rows in {} tables from {} into {} in {:.1} s; every table's count and sha256 match",
+            thousands(i64::try_from(summary.rows).unwrap_or(i64::MAX)),
+            summary.tables.len(),
+            summary.from,
+            summary.to,
+            summary.seconds
+        );
+        for table in summary.tables.iter().filter(|table| table.rows > 0) {
+            println!("  {:<18} {:>9}  sha256 {}", table.table, thousands(table.rows), &table.sha256[..16]);
+        }
+        println!("hark uses it once hark.toml says [store] url = \"{}\" (or HARK_STORE_URL is set)", summary.to);
     }
     Ok(ExitCode::SUCCESS)
 }

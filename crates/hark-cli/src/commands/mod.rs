@@ -118,6 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run::run(&context, run::RunArgs { addr, serve: !no_serve, request, grace }).await
         }
         Command::Backup { dir } => backup::backup(&context, &dir).await,
+        Command::MigrateStore { to } => backup::migrate_store(&context, &to).await,
         Command::Restore { dir, force } => backup::restore(&context, &dir, force).await,
     }
 }

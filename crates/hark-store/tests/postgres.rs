@@ -1,0 +1,132 @@
+//! The store on PostgreSQL: a SQLite install copied over whole (`hark migrate-store`), and
+//! several processes writing at once. Needs a server: `HARK_TEST_POSTGRES_URL` (set by
+//! `scripts/with-postgres.sh`, which `make test` runs everything under). Without one these
+//! tests say so and pass, unless `HARK_TEST_POSTGRES_REQUIRED=1`, when they fail.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hark_core::{Mention, MentionId, Queue, SourceKind};
+use hark_store::{Engine, RouteWrite, Store, StoreError};
+use sqlx::Connection;
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("a valid time") + Duration::minutes(minutes)
+}
+
+/// A new, empty database on the test server, or `None` (with a note) when there is none.
+async fn fresh_database(name: &str) -> Option<String> {
+    let Ok(admin) = std::env::var("HARK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("HARK_TEST_POSTGRES_REQUIRED").is_err(),
+            "HARK_TEST_POSTGRES_REQUIRED is set but HARK_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("no PostgreSQL server (HARK_TEST_POSTGRES_URL unset): skipped; `make test` starts one");
+        return None;
+    };
+    let name = format!("hark_store_{name}_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test server accepts connections");
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("the test server runs DDL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("the test server runs DDL");
+    let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
+    Some(format!("{base}/{name}"))
+}
+
+fn mentions(prefix: &str, count: usize) -> Vec<Mention> {
+    let kind = SourceKind::parse("reddit").expect("a valid kind");
+    (0..count).map(|i| Mention::new(kind.clone(), "r", format!("{prefix}{i}"), format!("post {i}"), at(0))).collect()
+}
+
+fn route<'a>(mention: &'a MentionId, tags: &'a [String]) -> RouteWrite<'a> {
+    RouteWrite {
+        mention_id: mention,
+        queue: Queue::Service,
+        reason: "complaint",
+        priority: 50,
+        due_at: Some(at(60)),
+        tags,
+        customer_id: None,
+        actor: "routing",
+        cause: None,
+        now: at(0),
+    }
+}
+
+#[tokio::test]
+async fn a_sqlite_store_copies_into_postgres_whole_and_checked() {
+    let Some(url) = fresh_database("copy").await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open_in(dir.path()).await.unwrap();
+    let saved = sqlite.save_page_at("r", &mentions("a", 30), Some("cursor-30"), at(0)).await.unwrap();
+    for id in &saved.inserted[..10] {
+        sqlite.route_item(&route(id, &["expansion".to_owned()])).await.unwrap();
+    }
+    sqlite.add_user("alice", "service", "hash", at(0)).await.unwrap().unwrap();
+    sqlite.enqueue_event("item.created", &serde_json::json!({"n": 1}), "k1", at(0)).await.unwrap();
+
+    let postgres = Store::connect(&url).await.unwrap();
+    assert_eq!(postgres.engine(), Engine::Postgres);
+    let mut seen = Vec::new();
+    let report = sqlite.copy_into(&postgres, &mut |table, rows| seen.push((table.to_owned(), rows))).await.unwrap();
+    let rows = |table: &str| report.iter().find(|copy| copy.table == table).map(|copy| copy.rows);
+    assert_eq!(
+        (rows("mentions"), rows("queue_items"), rows("users"), rows("outbox")),
+        (Some(30), Some(10), Some(1), Some(11))
+    );
+    assert!(report.iter().all(|copy| copy.sha256.len() == 64));
+    assert!(!seen.is_empty(), "progress is reported");
+
+    // The copy reads as the original does, and new rows continue after the copied ids.
+    assert_eq!(postgres.cursor("r").await.unwrap().as_deref(), Some("cursor-30"));
+    assert_eq!(postgres.count_mentions().await.unwrap(), 30);
+    let item = postgres.queue_item_for_mention(&saved.inserted[0]).await.unwrap().expect("the item came over");
+    assert_eq!((item.tags.as_slice(), item.version), (["expansion".to_owned()].as_slice(), 1));
+    let more = postgres.save_page_at("r", &mentions("b", 1), None, at(1)).await.unwrap();
+    let next = postgres.route_item(&route(&more.inserted[0], &[])).await.unwrap();
+    let newest = postgres.queue_item_for_mention(&more.inserted[0]).await.unwrap().expect("routed");
+    assert!(newest.id > 10, "{next:?} {newest:?}");
+    let after = postgres.mentions_after(30, 10).await.unwrap();
+    assert_eq!(after.len(), 1, "the insertion sequence continues");
+
+    // A second copy into a store that holds data is refused and changes nothing.
+    let refused = sqlite.copy_into(&postgres, &mut |_, _| {}).await.unwrap_err();
+    assert!(matches!(refused, StoreError::TargetNotEmpty { .. }), "{refused:?}");
+    assert_eq!(postgres.count_mentions().await.unwrap(), 31);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writers_in_several_processes_save_each_post_once_in_sequence() {
+    let Some(url) = fresh_database("writers").await else { return };
+    // Four handles with pools of their own stand for four processes.
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        handles.push(Store::connect(&url).await.unwrap());
+    }
+    let mut tasks = Vec::new();
+    for (writer, store) in handles.iter().cloned().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            for page in 0..10 {
+                // Every writer also saves the pages of the next one: each post must stay once.
+                let own = mentions(&format!("w{writer}p{page}-"), 5);
+                let other = mentions(&format!("w{}p{page}-", (writer + 1) % 4), 5);
+                store.save_page(&format!("s{writer}"), &own, Some(&format!("c{page}"))).await.unwrap();
+                store.save_page(&format!("s{writer}"), &other, Some(&format!("c{page}"))).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let store = &handles[0];
+    assert_eq!(store.count_mentions().await.unwrap(), 4 * 10 * 5);
+    let all = store.mentions_after(0, 1000).await.unwrap();
+    let seqs: Vec<i64> = all.iter().map(|sequenced| sequenced.seq).collect();
+    assert_eq!(seqs, (1..=200).collect::<Vec<i64>>(), "one gap-free insertion order");
+    for writer in 0..4 {
+        assert_eq!(store.cursor(&format!("s{writer}")).await.unwrap().as_deref(), Some("c9"));
+    }
+}

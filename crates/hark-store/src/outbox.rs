@@ -56,6 +56,11 @@ pub(crate) async fn enqueue(
     .map_err(query_error("enqueueing an event"))
 }
 
+/// How long a delivery handed out by [`Store::due_deliveries`] stays claimed by its caller,
+/// who records the outcome with [`Store::mark_delivered`] or [`Store::mark_failed`] well
+/// before (one webhook call, with its timeout).
+pub const CLAIM: chrono::Duration = chrono::Duration::minutes(5);
+
 const DELIVERY_SELECT: &str = "SELECT d.outbox_id, d.target, d.attempts, d.next_attempt_at, d.last_error, d.dead_at,
     o.topic, o.payload, o.idempotency_key, o.created_at
     FROM alert_deliveries d JOIN outbox o ON o.id = d.outbox_id";
@@ -93,7 +98,8 @@ impl Store {
 
     /// Up to `limit` deliveries due at `now` to any of `targets`: neither delivered nor dead,
     /// next attempt at or before `now`; oldest due first. Events the targets have not seen
-    /// yet get their delivery rows here.
+    /// yet get their delivery rows here. The deliveries returned are claimed for [`CLAIM`]:
+    /// no other caller gets them until their outcome is recorded or the claim runs out.
     pub async fn due_deliveries(&self, targets: &[String], now: DateTime<Utc>, limit: i64) -> Result<Vec<Delivery>> {
         if targets.is_empty() {
             return Ok(Vec::new());
@@ -125,8 +131,22 @@ impl Store {
             query = query.bind(target);
         }
         let rows = query.bind(limit).fetch_all(&mut *tx).await.map_err(query_error("reading due deliveries"))?;
+        let deliveries = rows.iter().map(delivery_from_row).collect::<Result<Vec<_>>>()?;
+        // Claimed: hidden from every other caller until the claim runs out, so two processes
+        // never send the same alert (writers are serialised, so no two claim the same row).
+        // One that dies holding a claim leaves the delivery due again when it runs out.
+        let claimed_until = timestamp::encode(now + CLAIM);
+        for delivery in &deliveries {
+            sqlx::query("UPDATE alert_deliveries SET next_attempt_at = $1 WHERE outbox_id = $2 AND target = $3")
+                .bind(&claimed_until)
+                .bind(delivery.outbox_id)
+                .bind(&delivery.target)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("claiming deliveries"))?;
+        }
         tx.commit().await.map_err(query_error("committing deliveries"))?;
-        rows.iter().map(delivery_from_row).collect()
+        Ok(deliveries)
     }
 
     /// Records a successful delivery; false when there was no such pending delivery.

@@ -130,3 +130,43 @@ async fn writers_in_several_processes_save_each_post_once_in_sequence() {
         assert_eq!(store.cursor(&format!("s{writer}")).await.unwrap().as_deref(), Some("c9"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_delivering_alerts_never_claim_the_same_one() {
+    let Some(url) = fresh_database("alerts").await else { return };
+    let first = Store::connect(&url).await.unwrap();
+    for n in 0..60 {
+        first.enqueue_event("item.created", &serde_json::json!({ "n": n }), &format!("k{n}"), at(0)).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let store = Store::connect(&url).await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let mut sent = Vec::new();
+            loop {
+                let batch = store.due_deliveries(&["hook".to_owned()], at(1), 7).await.unwrap();
+                if batch.is_empty() {
+                    break sent;
+                }
+                for delivery in batch {
+                    assert!(store.mark_delivered(delivery.outbox_id, "hook", at(1)).await.unwrap());
+                    sent.push(delivery.outbox_id);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let sent = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!((sent, all.len()), (60, 60), "every alert sent once, by one process");
+    // A claim that is never settled (its process died) comes back once it runs out.
+    first.enqueue_event("item.created", &serde_json::json!({}), "late", at(2)).await.unwrap();
+    let claimed = first.due_deliveries(&["hook".to_owned()], at(2), 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(first.due_deliveries(&["hook".to_owned()], at(3), 10).await.unwrap().is_empty(), "claimed");
+    assert_eq!(first.due_deliveries(&["hook".to_owned()], at(8), 10).await.unwrap().len(), 1, "the claim ran out");
+}

@@ -218,7 +218,7 @@ fn train_blocking(args: &TrainRequest) -> AppResult<TrainResponse> {
         "threshold_rule": args.target_precision.map_or_else(|| "best F1".to_owned(), |p| format!("lowest threshold with precision ≥ {p}")),
     });
     head.save(&out).internal(&format!("saving the head to {}", out.display()))?;
-    write_card(&out, &head, &report, &baseline).described()?;
+    write_card(&out, &head, &report, &baseline, &encoder_description(&paths)).described()?;
     Ok(TrainResponse { task, out: out.display().to_string(), validation: report, triage_labels: 0, baseline })
 }
 
@@ -271,11 +271,23 @@ fn fmt(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
 }
 
-fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report) -> anyhow::Result<()> {
+/// The encoder line of a head's model card.
+fn encoder_description(paths: &ModelPaths) -> String {
+    match paths.variant() {
+        hark_classifier::encoder::Variant::Frozen => "all-MiniLM-L6-v2 (frozen, mean pooled, 384-d)".to_owned(),
+        hark_classifier::encoder::Variant::Tuned => {
+            "all-MiniLM-L6-v2-tuned (all-MiniLM-L6-v2 with the LoRA adapter of \
+             models/adapters/ merged, fine-tuned on the three signals, see docs/model-card.md; mean pooled, 384-d)"
+                .to_owned()
+        }
+    }
+}
+
+fn write_card(dir: &Path, head: &Head, report: &Report, baseline: &Report, encoder: &str) -> anyhow::Result<()> {
     let meta = &head.meta;
     let card = format!(
         "# Model card: {task} head\n\n\
-         - version: `{version}`\n- trained: {date}\n- encoder: all-MiniLM-L6-v2 (frozen, mean pooled, 384-d)\n\
+         - version: `{version}`\n- trained: {date}\n- encoder: {encoder}\n\
          - features: embedding, VADER lexicon scores: {vader}, hashed word 1..{ngram}-grams: {hash} slots\n\
          - model: {model}, class-balanced cross-entropy, {optimiser}\n\
          - calibration: temperature {temperature:.2}, fitted on {calibration}\n\

@@ -12,19 +12,19 @@ use crate::head::{Head, HeadError, TrainConfig};
 use crate::metrics::{Report, best_f1_threshold, binary_report, multiclass_report, threshold_for_precision};
 use crate::{ClassifierError, Encoder, EncoderOptions, ModelPaths, Task, baseline};
 
-/// The heads directory inside a models directory.
+/// The heads directory that goes with an encoder: `heads-tuned/` beside the tuned encoder,
+/// `heads/` beside the frozen one.
 pub fn heads_dir(paths: &ModelPaths) -> PathBuf {
-    paths.encoder_dir.parent().map_or_else(|| PathBuf::from("models/heads"), |models| models.join("heads"))
+    let name = paths.variant().heads_dir_name();
+    paths.encoder_dir.parent().map_or_else(|| PathBuf::from("models").join(name), |models| models.join(name))
 }
 
 /// The complaint and intent heads' decision thresholds, read from their metadata without
 /// loading the encoder (routing needs them where no model runs, e.g. after a person's
 /// decision). `None` when the heads are not where the model files are looked for.
 pub fn head_thresholds() -> Option<(f32, f32)> {
-    let dir = match std::env::var_os("HARK_MODEL_DIR") {
-        Some(dir) => PathBuf::from(dir).join("heads"),
-        None => ModelPaths::locate().map(|paths| heads_dir(&paths)).unwrap_or_else(|_| PathBuf::from("models/heads")),
-    };
+    let forced = crate::encoder::Variant::from_env().ok().flatten();
+    let dir = heads_dir(&ModelPaths::select(&ModelPaths::locate_models_dir(), forced));
     let threshold = |task| Head::load_meta(&dir, task).ok().and_then(|meta| meta.threshold);
     Some((threshold(Task::Complaint)?, threshold(Task::Intent)?))
 }
@@ -149,7 +149,12 @@ impl Classifier {
             versions.push(format!("{}={}", task.as_str(), head.meta.model_version));
             heads.insert(task.as_str(), head);
         }
-        Ok(Self { encoder, heads, model_version: format!("all-MiniLM-L6-v2;{}", versions.join(";")), cues: true })
+        Ok(Self {
+            encoder,
+            heads,
+            model_version: format!("{};{}", paths.encoder_name(), versions.join(";")),
+            cues: true,
+        })
     }
 
     /// Whether `classify` explains flags with cues (each costs a few extra encoder passes).

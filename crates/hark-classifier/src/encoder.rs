@@ -23,6 +23,63 @@ pub const MAX_TOKENS: usize = 128;
 /// Texts per forward pass.
 pub const DEFAULT_BATCH: usize = 32;
 
+/// The encoder's directory inside a models directory (the frozen all-MiniLM-L6-v2).
+pub const FROZEN_ENCODER: &str = "all-MiniLM-L6-v2";
+/// The fine-tuned encoder `make model` exports beside it (all-MiniLM-L6-v2 with the committed
+/// low-rank adapter merged, `models/adapters/`).
+pub const TUNED_ENCODER: &str = "all-MiniLM-L6-v2-tuned";
+/// The heads trained on the frozen encoder.
+pub const FROZEN_HEADS: &str = "heads";
+/// The heads trained on the tuned encoder.
+pub const TUNED_HEADS: &str = "heads-tuned";
+/// Chooses the encoder: `tuned` or `frozen`; unset, the tuned one when it and its heads are there.
+pub const VARIANT_ENV: &str = "HARK_ENCODER";
+
+/// Which encoder (and so which heads) a models directory serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// all-MiniLM-L6-v2 as published, with `heads/`: the fallback.
+    Frozen,
+    /// all-MiniLM-L6-v2 fine-tuned on the three signals, with `heads-tuned/`.
+    Tuned,
+}
+
+impl Variant {
+    /// The variant `HARK_ENCODER` asks for; `None` when unset or empty (then: whatever is there).
+    pub fn from_env() -> Result<Option<Self>, ClassifierError> {
+        match std::env::var(VARIANT_ENV) {
+            Ok(value) if value.trim().is_empty() => Ok(None),
+            Ok(value) => Self::parse(value.trim()).map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, ClassifierError> {
+        match value {
+            "tuned" => Ok(Self::Tuned),
+            "frozen" => Ok(Self::Frozen),
+            other => Err(ClassifierError::Runtime {
+                context: "reading HARK_ENCODER",
+                message: format!("unknown encoder {other:?}: use \"tuned\" or \"frozen\""),
+            }),
+        }
+    }
+
+    pub fn encoder_dir_name(self) -> &'static str {
+        match self {
+            Self::Frozen => FROZEN_ENCODER,
+            Self::Tuned => TUNED_ENCODER,
+        }
+    }
+
+    pub fn heads_dir_name(self) -> &'static str {
+        match self {
+            Self::Frozen => FROZEN_HEADS,
+            Self::Tuned => TUNED_HEADS,
+        }
+    }
+}
+
 /// Where the model files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelPaths {
@@ -32,25 +89,58 @@ pub struct ModelPaths {
 }
 
 impl ModelPaths {
-    /// The layout `make model` writes under a models directory.
+    /// The frozen encoder in the layout `make model` writes under a models directory.
     pub fn in_models_dir(models: &Path) -> Self {
+        Self::variant_in_models_dir(models, Variant::Frozen)
+    }
+
+    /// One variant's encoder under a models directory.
+    pub fn variant_in_models_dir(models: &Path, variant: Variant) -> Self {
         let onnxruntime = std::env::var_os("ORT_DYLIB_PATH")
             .map_or_else(|| models.join("onnxruntime").join("libonnxruntime.so"), PathBuf::from);
-        Self { encoder_dir: models.join("all-MiniLM-L6-v2"), onnxruntime }
+        Self { encoder_dir: models.join(variant.encoder_dir_name()), onnxruntime }
+    }
+
+    /// The variant a models directory serves: `forced` when given, else the tuned encoder when
+    /// its graph, its tokenizer and all three of its heads are there, else the frozen one.
+    pub fn select(models: &Path, forced: Option<Variant>) -> Self {
+        let variant = forced.unwrap_or_else(|| if tuned_complete(models) { Variant::Tuned } else { Variant::Frozen });
+        Self::variant_in_models_dir(models, variant)
+    }
+
+    /// Which variant these paths are.
+    pub fn variant(&self) -> Variant {
+        if self.encoder_dir.file_name().is_some_and(|name| name == TUNED_ENCODER) {
+            Variant::Tuned
+        } else {
+            Variant::Frozen
+        }
+    }
+
+    /// The encoder's name as model versions and model cards show it.
+    pub fn encoder_name(&self) -> &'static str {
+        self.variant().encoder_dir_name()
     }
 
     /// Finds the models directory: `HARK_MODEL_DIR`, else `./models`, else a `models/` beside
-    /// or above the running executable (so `target/debug/hark` finds the repository's).
+    /// or above the running executable (so `target/debug/hark` finds the repository's); then
+    /// the encoder in it as [`ModelPaths::select`] chooses, `HARK_ENCODER` forcing one.
     pub fn locate() -> Result<Self, ClassifierError> {
+        let forced = Variant::from_env()?;
+        Self::checked(Self::select(&Self::locate_models_dir(), forced))
+    }
+
+    /// The models directory [`ModelPaths::locate`] uses.
+    pub fn locate_models_dir() -> PathBuf {
         if let Some(dir) = std::env::var_os("HARK_MODEL_DIR") {
-            return Self::checked(Self::in_models_dir(Path::new(&dir)));
+            return PathBuf::from(dir);
         }
         let mut candidates = vec![PathBuf::from("models")];
         if let Ok(exe) = std::env::current_exe() {
             candidates.extend(exe.ancestors().skip(1).take(4).map(|dir| dir.join("models")));
         }
-        let found = candidates.iter().find(|dir| dir.join("all-MiniLM-L6-v2").join("model.onnx").is_file());
-        Self::checked(Self::in_models_dir(found.unwrap_or(&candidates[0])))
+        let found = candidates.iter().find(|dir| dir.join(FROZEN_ENCODER).join("model.onnx").is_file());
+        found.unwrap_or(&candidates[0]).clone()
     }
 
     fn checked(paths: Self) -> Result<Self, ClassifierError> {
@@ -63,6 +153,17 @@ impl ModelPaths {
         }
         Ok(paths)
     }
+}
+
+/// Whether a models directory holds the tuned encoder and the heads trained on it.
+pub fn tuned_complete(models: &Path) -> bool {
+    let encoder = models.join(TUNED_ENCODER);
+    let heads = models.join(TUNED_HEADS);
+    encoder.join("model.onnx").is_file()
+        && encoder.join("tokenizer.json").is_file()
+        && ["sentiment", "complaint", "intent"]
+            .iter()
+            .all(|task| heads.join(format!("{task}.json")).is_file() && heads.join(format!("{task}.weights")).is_file())
 }
 
 /// Options for loading the encoder.
@@ -265,4 +366,70 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let norm_a = a.iter().map(|x| x * x).sum::<f32>().sqrt();
     let norm_b = b.iter().map(|x| x * x).sum::<f32>().sqrt();
     dot / (norm_a * norm_b).max(1e-12)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classifier::heads_dir;
+
+    fn touch(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"x").unwrap();
+    }
+
+    fn tuned_encoder(models: &Path) {
+        touch(&models.join(TUNED_ENCODER).join("model.onnx"));
+        touch(&models.join(TUNED_ENCODER).join("tokenizer.json"));
+    }
+
+    fn tuned_heads(models: &Path, tasks: &[&str]) {
+        for task in tasks {
+            touch(&models.join(TUNED_HEADS).join(format!("{task}.json")));
+            touch(&models.join(TUNED_HEADS).join(format!("{task}.weights")));
+        }
+    }
+
+    #[test]
+    fn the_tuned_encoder_and_its_heads_are_used_when_both_are_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = dir.path();
+        touch(&models.join(FROZEN_ENCODER).join("model.onnx"));
+        // Nothing tuned: the frozen encoder with heads/ (the fallback).
+        let paths = ModelPaths::select(models, None);
+        assert_eq!(paths.variant(), Variant::Frozen);
+        assert_eq!(paths.encoder_dir, models.join(FROZEN_ENCODER));
+        assert_eq!(heads_dir(&paths), models.join(FROZEN_HEADS));
+        // The tuned graph without heads trained on it: still the fallback.
+        tuned_encoder(models);
+        assert_eq!(ModelPaths::select(models, None).variant(), Variant::Frozen);
+        // Two of three tuned heads: still the fallback, never a mix.
+        tuned_heads(models, &["sentiment", "complaint"]);
+        assert_eq!(ModelPaths::select(models, None).variant(), Variant::Frozen);
+        // Everything there: the tuned encoder with heads-tuned/.
+        tuned_heads(models, &["intent"]);
+        let paths = ModelPaths::select(models, None);
+        assert_eq!(paths.variant(), Variant::Tuned);
+        assert_eq!(paths.encoder_dir, models.join(TUNED_ENCODER));
+        assert_eq!(heads_dir(&paths), models.join(TUNED_HEADS));
+        assert_eq!(paths.encoder_name(), "all-MiniLM-L6-v2-tuned");
+        // HARK_ENCODER=frozen keeps the frozen pair available for comparisons.
+        let paths = ModelPaths::select(models, Some(Variant::Frozen));
+        assert_eq!((paths.variant(), heads_dir(&paths)), (Variant::Frozen, models.join(FROZEN_HEADS)));
+    }
+
+    #[test]
+    fn tuned_graph_without_its_tokenizer_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join(TUNED_ENCODER).join("model.onnx"));
+        tuned_heads(dir.path(), &["sentiment", "complaint", "intent"]);
+        assert_eq!(ModelPaths::select(dir.path(), None).variant(), Variant::Frozen);
+    }
+
+    #[test]
+    fn the_encoder_variant_is_named_or_refused() {
+        assert_eq!(Variant::parse("tuned").unwrap(), Variant::Tuned);
+        assert_eq!(Variant::parse("frozen").unwrap(), Variant::Frozen);
+        assert!(Variant::parse("large").unwrap_err().to_string().contains("tuned"));
+    }
 }

@@ -12,7 +12,7 @@ help:
 	@echo "make demo    fetch the model, build hark and run it on the bundled sample (sample/)"
 	@echo "make test    the whole test suite (the scenarios on SQLite, then on a throwaway PostgreSQL)"
 	@echo "make model   fetch the encoder and ONNX Runtime (pinned, sha256-checked) into models/"
-	@echo "make train-encoder   fine-tune the encoder (LoRA, JAX on CPU, about an hour on 2 cores; not part of make test)"
+	@echo "make train-encoder   fine-tune the encoder (LoRA, JAX on CPU, about 20 minutes on 2 cores; not part of make test)"
 	@echo "make browser-deps   Debian's chromium + chromium-driver (when missing) and axe-core (pinned) for the browser tests"
 	@echo "make lint    rustfmt and clippy, warnings are errors"
 	@echo "make bench-import   time a 100,000-row customer import"

@@ -23,10 +23,11 @@ build:
 
 # The classifier's tests run the real encoder, so the model comes first; the web app's browser
 # tests need Chromium, ChromeDriver and axe-core (both steps idempotent). Everything runs beside
-# a throwaway PostgreSQL server on loopback (scripts/with-postgres.sh): the store's PostgreSQL
-# tests use it, and the end-to-end scenarios run a second time with every store on it.
+# a throwaway PostgreSQL server and a NATS JetStream server on loopback (scripts/with-postgres.sh,
+# scripts/with-nats.sh): the store's and the bus's tests use them, and the end-to-end scenarios
+# run a second time with every store on PostgreSQL (with the scaled-out fault scenario).
 test: model browser-deps
-	scripts/with-postgres.sh sh -c '$(CARGO) test --workspace --locked && \
+	scripts/with-postgres.sh scripts/with-nats.sh sh -c '$(CARGO) test --workspace --locked && \
 		echo "== the end-to-end scenarios again, on PostgreSQL ==" && \
 		HARK_E2E_STORE=postgres $(CARGO) test --locked -p hark-e2e --test e2e'
 

@@ -8,6 +8,7 @@ mod migrate_store;
 mod pull;
 mod restart;
 mod routing;
+mod scaled;
 mod search;
 mod service;
 mod train;

@@ -21,7 +21,7 @@ use crate::scenarios::restart::{Lcg, search_posts};
 use crate::support::Workspace;
 
 /// Posts per source once the streams stop growing.
-const TOTAL: u64 = 210;
+pub(crate) const TOTAL: u64 = 210;
 /// Posts that appear in a stream with every request its server answers.
 const GROWTH_PER_REQUEST: u64 = 20;
 /// Kills at least.
@@ -51,12 +51,12 @@ fn post(n: u64) -> (String, String) {
 }
 
 /// One stream: a replay server whose posts grow with each request, until `complete`.
-struct Stream {
-    server: ReplayServer,
-    first_id: u64,
+pub(crate) struct Stream {
+    pub(crate) server: ReplayServer,
+    pub(crate) first_id: u64,
 }
 
-async fn stream(
+pub(crate) async fn stream(
     first_id: u64,
     served: &Arc<AtomicU64>,
     complete: &Arc<AtomicBool>,
@@ -80,7 +80,7 @@ async fn stream(
 }
 
 /// What the webhook receiver got: event id → deliveries.
-type Received = Arc<Mutex<BTreeMap<String, usize>>>;
+pub(crate) type Received = Arc<Mutex<BTreeMap<String, usize>>>;
 
 async fn receive(axum::extract::State(received): axum::extract::State<Received>, headers: HeaderMap) -> StatusCode {
     let id = headers.get("x-hark-event-id").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
@@ -88,7 +88,7 @@ async fn receive(axum::extract::State(received): axum::extract::State<Received>,
     StatusCode::NO_CONTENT
 }
 
-async fn receiver() -> (Received, String) {
+pub(crate) async fn receiver() -> (Received, String) {
     let received = Received::default();
     let router = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(Arc::clone(&received));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
@@ -97,7 +97,7 @@ async fn receiver() -> (Received, String) {
     (received, url)
 }
 
-fn config(streams: &[&Stream], webhook: Option<&str>) -> String {
+pub(crate) fn config(streams: &[&Stream], webhook: Option<&str>) -> String {
     let mut text = String::from("[brand]\nname = \"Acme\"\n");
     for (index, stream) in streams.iter().enumerate() {
         text.push_str(&format!(
@@ -114,14 +114,14 @@ fn config(streams: &[&Stream], webhook: Option<&str>) -> String {
     text
 }
 
-fn command(ws: &Workspace, args: &[&str]) -> tokio::process::Command {
+pub(crate) fn command(ws: &Workspace, args: &[&str]) -> tokio::process::Command {
     let mut command = ws.command(args);
     command.env(SECRET_ENV, "a-test-secret-of-enough-length").stdout(std::process::Stdio::null());
     tokio::process::Command::from(command)
 }
 
 /// (mention id, queue) of every queue item, and the number of mentions, read from the store.
-async fn stored(ws: &Workspace) -> (BTreeSet<(String, String)>, BTreeMap<String, usize>) {
+pub(crate) async fn stored(ws: &Workspace) -> (BTreeSet<(String, String)>, BTreeMap<String, usize>) {
     let store = ws.store().await;
     let filter = hark_store::QueueFilter { limit: 100_000, ..hark_store::QueueFilter::default() };
     let items = store.list_queue_items(&filter).await.expect("queue items");
@@ -135,7 +135,7 @@ async fn stored(ws: &Workspace) -> (BTreeSet<(String, String)>, BTreeMap<String,
     (items, per_source)
 }
 
-async fn status(ws: &Workspace) -> serde_json::Value {
+pub(crate) async fn status(ws: &Workspace) -> serde_json::Value {
     let output =
         command(ws, &["status", "--json"]).stdout(std::process::Stdio::piped()).output().await.expect("hark status");
     serde_json::from_slice(&output.stdout).unwrap_or_default()
@@ -274,7 +274,7 @@ async fn slow_stream(
     Stream { server, first_id }
 }
 
-async fn sigterm_and_wait(child: &mut tokio::process::Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) async fn sigterm_and_wait(child: &mut tokio::process::Child, within: Duration) -> std::process::ExitStatus {
     let pid = child.id().expect("a running child");
     let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill -TERM");
     assert!(sent.success());

@@ -39,6 +39,29 @@ pub struct Config {
     /// `[store]`: where the system of record lives.
     #[serde(default)]
     pub store: StoreConfig,
+    /// `[bus]`: the page stream between fetchers and process workers.
+    #[serde(default)]
+    pub bus: BusConfig,
+}
+
+/// `[bus]`: the NATS JetStream server that carries pages from `hark run --role fetch` to
+/// `hark run --role process` when hark runs as several processes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusConfig {
+    /// `nats://host:4222`; `HARK_BUS_URL` overrides it.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl BusConfig {
+    /// The bus URL in effect: `HARK_BUS_URL` when set, else `url`.
+    pub fn effective_url(&self) -> Option<String> {
+        std::env::var(hark_bus::BUS_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .or_else(|| self.url.clone().filter(|url| !url.trim().is_empty()))
+    }
 }
 
 /// `[store]`: the data directory's SQLite file (the default), or a PostgreSQL database shared
@@ -251,6 +274,10 @@ impl Config {
         let store_url = self.store.url.as_deref().filter(|url| !url.trim().is_empty());
         if store_url.is_some_and(|url| hark_store::engine_of(url).is_none()) {
             problems.push("store.url", "must start with postgres:// (or sqlite://)");
+        }
+        let bus_url = self.bus.url.as_deref().filter(|url| !url.trim().is_empty());
+        if bus_url.is_some_and(|url| !url.starts_with("nats://") && !url.starts_with("tls://")) {
+            problems.push("bus.url", "must start with nats:// (or tls://)");
         }
         problems.0
     }

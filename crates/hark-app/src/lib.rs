@@ -35,6 +35,7 @@ pub mod prospects;
 pub mod pull;
 pub mod queue;
 pub mod reindex;
+pub mod roles;
 pub mod search;
 pub mod service;
 pub mod sessions;
@@ -225,11 +226,19 @@ impl App {
     /// The pipeline with the matching, routing and index stages; with `classify`, the model is
     /// loaded and the classify stage attached.
     pub async fn pipeline(&self, classify: bool) -> anyhow::Result<Pipeline> {
+        self.pipeline_with(classify, true).await
+    }
+
+    /// [`App::pipeline`], indexing new mentions only with `index` (a process worker leaves the
+    /// index to the serving processes, which follow the store's sequence).
+    pub async fn pipeline_with(&self, classify: bool, index: bool) -> anyhow::Result<Pipeline> {
         let mut pipeline = Pipeline::new(self.store().await?.clone(), Arc::clone(self.clock()))
             .with_matching(self.matching_stage())
             .with_routing(hark_pipeline::routing::RoutingStage::new(self.config().routing_config()));
-        if let Some(indexer) = self.indexer()? {
-            pipeline = pipeline.with_index(indexer);
+        if index {
+            if let Some(indexer) = self.indexer()? {
+                pipeline = pipeline.with_index(indexer);
+            }
         }
         if !classify {
             // Routing still judges stored scores by the heads' own thresholds.

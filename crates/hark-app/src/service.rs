@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
+use crate::roles::{ProcessReport, Role};
 use crate::{App, Scoring};
 
 /// How often a source without `interval` is pulled.
@@ -47,6 +48,8 @@ pub struct RunRequest {
     pub stall_after: Duration,
     /// First retry of a failed source after this; doubling.
     pub retry_base: Duration,
+    /// Which part of the service this process runs.
+    pub role: Role,
 }
 
 impl Default for RunRequest {
@@ -59,6 +62,7 @@ impl Default for RunRequest {
             channel_pages: defaults.channel_pages,
             stall_after: defaults.stall_after,
             retry_base: defaults.retry_base,
+            role: Role::All,
         }
     }
 }
@@ -74,6 +78,11 @@ pub struct RunSummary {
     pub interrupted_runs: u64,
     /// Whether new mentions were scored.
     pub scored: bool,
+    /// Which part of the service ran.
+    pub role: Role,
+    /// What a process worker did (`--role process`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processed: Option<ProcessReport>,
 }
 
 impl RunSummary {
@@ -154,11 +163,42 @@ pub async fn run_sources(
     stop: watch::Receiver<bool>,
 ) -> AppResult<RunSummary> {
     caller.require(Permission::Admin)?;
+    match request.role {
+        Role::All => run_all(app, caller, request, sources, stop).await,
+        Role::Fetch => run_fetch(app, request, sources, stop).await,
+        Role::Process => run_process(app, request, stop).await,
+        Role::Serve => run_serve(app, caller, stop).await,
+    }
+}
+
+fn service_options(request: &RunRequest) -> ServiceOptions {
+    ServiceOptions {
+        max_concurrent: request.max_concurrent,
+        channel_pages: request.channel_pages,
+        stall_after: request.stall_after,
+        retry_base: request.retry_base,
+        once: request.once,
+        ..ServiceOptions::default()
+    }
+}
+
+fn no_sources(app: &App) -> AppError {
+    AppError::invalid(
+        "no_sources",
+        format!("no sources configured: add [[sources]] to {}", app.config_path().display()),
+    )
+}
+
+/// Everything in this process: sources, pipeline, alerts (the server runs beside it).
+async fn run_all(
+    app: &App,
+    caller: &Caller,
+    request: &RunRequest,
+    sources: Vec<ScheduledSource>,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RunSummary> {
     if sources.is_empty() && request.once {
-        return Err(AppError::invalid(
-            "no_sources",
-            format!("no sources configured: add [[sources]] to {}", app.config_path().display()),
-        ));
+        return Err(no_sources(app));
     }
     let _lock = lock_data_dir(app)?;
     let store = app.store().await?;
@@ -177,14 +217,7 @@ pub async fn run_sources(
     let scored = pipeline.classifier().is_some();
     app.set_scoring(if scored { Scoring::Scoring } else { Scoring::Unscored });
     let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
-    let options = ServiceOptions {
-        max_concurrent: request.max_concurrent,
-        channel_pages: request.channel_pages,
-        stall_after: request.stall_after,
-        retry_base: request.retry_base,
-        once: request.once,
-        ..ServiceOptions::default()
-    };
+    let options = service_options(request);
     tracing::info!(sources = sources.len(), scored, max_concurrent = options.max_concurrent, "service started");
     let alerts = (!request.once).then(|| crate::alerts::spawn_delivery(app.clone()));
     let report = Service::new(std::sync::Arc::clone(&pipeline), http, sources, options).run(stop).await;
@@ -197,7 +230,95 @@ pub async fn run_sources(
     if let Some(indexer) = pipeline.indexer() {
         indexer.commit().internal("committing the mention index")?;
     }
-    Ok(RunSummary { passes: report.passes, stopped: report.stopped, interrupted_runs, scored })
+    Ok(RunSummary {
+        passes: report.passes,
+        stopped: report.stopped,
+        interrupted_runs,
+        scored,
+        role: Role::All,
+        processed: None,
+    })
+}
+
+/// A fetcher: the sources on their schedule, each page to the stream, cursors saved once the
+/// stream has the page. Several fetchers share the sources through leases.
+async fn run_fetch(
+    app: &App,
+    request: &RunRequest,
+    sources: Vec<ScheduledSource>,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RunSummary> {
+    if sources.is_empty() {
+        return Err(no_sources(app));
+    }
+    let bus = crate::roles::connect_bus(app, Role::Fetch).await?;
+    let _lock = lock_data_dir(app)?;
+    app.set_scoring(Scoring::NotRunning);
+    let pipeline = std::sync::Arc::new(app.pipeline_with(false, false).await?);
+    let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
+    let holder = crate::roles::holder_name(app);
+    let options = ServiceOptions { lease_holder: Some(holder.clone()), ..service_options(request) };
+    let (jobs, publisher) = crate::roles::spawn_publisher(
+        bus,
+        pipeline.store().clone(),
+        std::sync::Arc::clone(app.clock()),
+        holder.clone(),
+        hark_pipeline::service::lease_ttl(&options),
+        options.channel_pages,
+    );
+    tracing::info!(sources = sources.len(), %holder, "fetcher started: pages go to the stream");
+    let report = Service::new(pipeline, http, sources, options).run_into(stop, jobs).await;
+    if let Err(err) = publisher.await {
+        tracing::error!(error = %err, "the publisher ended abnormally");
+    }
+    Ok(RunSummary {
+        passes: report.passes,
+        stopped: report.stopped,
+        interrupted_runs: 0,
+        scored: false,
+        role: Role::Fetch,
+        processed: None,
+    })
+}
+
+/// A process worker: pages from the stream through classify, persist, match and route.
+async fn run_process(app: &App, request: &RunRequest, stop: watch::Receiver<bool>) -> AppResult<RunSummary> {
+    let bus = crate::roles::connect_bus(app, Role::Process).await?;
+    app.set_scoring(if request.classify { Scoring::Loading } else { Scoring::Unscored });
+    let pipeline = std::sync::Arc::new(app.pipeline_with(request.classify, false).await?);
+    let scored = pipeline.classifier().is_some();
+    app.set_scoring(if scored { Scoring::Scoring } else { Scoring::Unscored });
+    tracing::info!(scored, "process worker started: reading pages from the stream");
+    let defaults = ServiceOptions::default();
+    let report = crate::roles::process_pages(&bus, pipeline, request.channel_pages, defaults.batch_texts, stop).await?;
+    tracing::info!(pages = report.pages, new = report.new, retried = report.retried, "process worker stopped");
+    Ok(RunSummary {
+        passes: Vec::new(),
+        stopped: true,
+        interrupted_runs: 0,
+        scored,
+        role: Role::Process,
+        processed: Some(report),
+    })
+}
+
+/// A serving process: alert delivery until `stop` (the CLI serves the API and the web app
+/// beside it; searches bring the index up to the store's sequence first).
+async fn run_serve(app: &App, caller: &Caller, mut stop: watch::Receiver<bool>) -> AppResult<RunSummary> {
+    app.store().await?;
+    app.set_scoring(Scoring::NotRunning);
+    let alerts = crate::alerts::spawn_delivery(app.clone());
+    drop(stop.wait_for(|stopped| *stopped).await);
+    alerts.abort();
+    final_delivery(app, caller).await;
+    Ok(RunSummary {
+        passes: Vec::new(),
+        stopped: true,
+        interrupted_runs: 0,
+        scored: false,
+        role: Role::Serve,
+        processed: None,
+    })
 }
 
 /// One delivery pass, when webhooks are configured; failures are logged, not returned (the

@@ -294,8 +294,17 @@ SIGINT or SIGTERM: no new fetches, the pages already fetched are saved with thei
 closed, and hark exits 0 (1 if that takes longer than --grace). A second signal exits at once; that is \
 safe too, since each page and its cursor are saved in one transaction. One service per data directory \
 (run.lock); runs a killed service left open are closed on start as coverage gaps.\n\n\
---once pulls every source once and exits (for cron or a systemd timer): exit code 3 when a source failed.")]
+--once pulls every source once and exits (for cron or a systemd timer): exit code 3 when a source failed.\n\n\
+Several processes (--role), sharing a PostgreSQL store ([store] url / HARK_STORE_URL) and a NATS JetStream \
+server ([bus] url / HARK_BUS_URL): `fetch` runs the sources and publishes each page to the stream, saving the \
+cursor once the stream has it (each source is fetched by one fetcher at a time, under a lease); `process` \
+(any number) takes pages from the stream through classify, persist, match and route, acknowledging each \
+once committed, so a killed worker's page is delivered again; `serve` serves the web app and the API and \
+delivers alerts. `all` (the default) is everything in this one process. See deploy/OPERATIONS.md.")]
     Run {
+        /// Which part of the service this process runs
+        #[arg(long, value_enum, default_value = "all")]
+        role: RunRole,
         /// Address to serve the web app, the API and /metrics on
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
         addr: std::net::SocketAddr,
@@ -359,6 +368,19 @@ export HARK_STORE_URL=postgres://hark:secret@db.internal:5432/hark"
         #[arg(long, value_name = "URL")]
         to: String,
     },
+}
+
+/// `hark run --role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunRole {
+    /// Everything in this process
+    All,
+    /// Run the sources; pages go to the stream
+    Fetch,
+    /// Pages from the stream through classify, persist, match, route
+    Process,
+    /// The web app, the API and alert delivery
+    Serve,
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,6 +82,10 @@ pub enum PipelineError {
     },
     #[error("re-routing mentions to the follow-up queues")]
     Reroute(#[source] StoreError),
+    /// A fetcher could not hand a page to the stream between fetchers and process workers
+    /// (its cursor was not advanced: the page is fetched again).
+    #[error("publishing a page from source {source_id:?} to the page stream: {detail}")]
+    Publish { source_id: String, detail: String },
     #[error("applying a customer match decision")]
     Decide(#[source] MatchingError),
     #[error("matching every author to the customers again")]

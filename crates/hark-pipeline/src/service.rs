@@ -55,6 +55,10 @@ pub struct ServiceOptions {
     pub jitter: f64,
     /// One pass of every source, then return.
     pub once: bool,
+    /// When several fetchers share the store: this fetcher's name. Each pass then first
+    /// takes the source's lease ([`hark_store::Store::take_lease`]) and skips the source while
+    /// another fetcher holds it; the stage downstream renews it page by page.
+    pub lease_holder: Option<String>,
 }
 
 impl Default for ServiceOptions {
@@ -68,6 +72,7 @@ impl Default for ServiceOptions {
             retry_max: Duration::from_secs(3600),
             jitter: 0.1,
             once: false,
+            lease_holder: None,
         }
     }
 }
@@ -117,31 +122,113 @@ impl Service {
         Self { pipeline, http, sources, options }
     }
 
-    /// Runs until `stop` turns true (or, with `once`, until every source had its pass).
+    /// Runs until `stop` turns true (or, with `once`, until every source had its pass), the
+    /// pages going through this process's score and commit stages.
     pub async fn run(self, stop: watch::Receiver<bool>) -> ServiceReport {
+        let (jobs, stages) =
+            spawn_stages(Arc::clone(&self.pipeline), self.options.channel_pages, self.options.batch_texts);
+        let report = self.run_into(stop, jobs).await;
+        if let Err(err) = stages.await {
+            tracing::error!(error = %err, "the pipeline stages ended abnormally");
+        }
+        report
+    }
+
+    /// Runs the scheduler and the passes, handing every page to `jobs` (whoever reads it
+    /// answers each page: saved, or published to a stream). Returns once every pass has ended
+    /// and its sender is dropped; the reader then drains what is queued.
+    pub async fn run_into(self, stop: watch::Receiver<bool>, jobs: mpsc::Sender<PageJob>) -> ServiceReport {
         let Self { pipeline, http, sources, options } = self;
-        let capacity = options.channel_pages.max(1);
-        let (jobs, incoming) = mpsc::channel::<PageJob>(capacity);
-        let (scored_tx, scored_rx) = mpsc::channel::<(PageJob, PreparedPage)>(capacity);
-        let score = tokio::spawn(score_stage(Arc::clone(&pipeline), incoming, scored_tx, options.batch_texts.max(1)));
-        let commit = tokio::spawn(commit_stage(Arc::clone(&pipeline), scored_rx));
         let shared = Arc::new(Shared {
             pipeline,
             http,
             jobs,
             guard: Guard { stop: Some(stop.clone()), stall_after: Some(options.stall_after) },
         });
-        let report = schedule(&shared, &sources, &options, stop).await;
-        // Every pass has ended, so the last sender goes with `shared`: the stages drain what
-        // is queued and end.
-        drop(shared);
+        schedule(&shared, &sources, &options, stop).await
+    }
+}
+
+/// The score and commit stages over `pipeline`: pages sent into the returned channel are
+/// scored in batches of up to `batch_texts` texts and committed in arrival order, each answered
+/// on its reply channel. The handle ends once every sender is dropped and the pages drained.
+pub fn spawn_stages(
+    pipeline: Arc<Pipeline>,
+    channel_pages: usize,
+    batch_texts: usize,
+) -> (mpsc::Sender<PageJob>, tokio::task::JoinHandle<()>) {
+    let capacity = channel_pages.max(1);
+    let (jobs, incoming) = mpsc::channel::<PageJob>(capacity);
+    let (scored_tx, scored_rx) = mpsc::channel::<(PageJob, PreparedPage)>(capacity);
+    let score = tokio::spawn(score_stage(Arc::clone(&pipeline), incoming, scored_tx, batch_texts.max(1)));
+    let commit = tokio::spawn(commit_stage(pipeline, scored_rx));
+    let stages = tokio::spawn(async move {
         for (stage, handle) in [("score", score), ("commit", commit)] {
             if let Err(err) = handle.await {
                 tracing::error!(stage, error = %err, "a pipeline stage ended abnormally");
             }
         }
-        report
+    });
+    (jobs, stages)
+}
+
+/// A pass that found the source leased by another fetcher: not a failure, tried again after
+/// its interval.
+pub const LEASED: &str = "leased";
+
+/// How long a fetcher's lease on a source lasts without renewal: a fetcher that dies gives
+/// its sources up this long after its last renewal at most.
+pub fn lease_ttl(_options: &ServiceOptions) -> chrono::Duration {
+    chrono::Duration::seconds(30)
+}
+
+/// One pass of `source`, under its lease when the service has a lease holder (renewed every
+/// third of its life while the pass runs, and by the stage downstream with every page).
+async fn leased_pass(shared: &Shared, source: &PullSource, options: &ServiceOptions) -> Result<SourceReport, String> {
+    let store = shared.pipeline.store();
+    let mut heartbeat = None;
+    if let Some(holder) = &options.lease_holder {
+        let ttl = lease_ttl(options);
+        let now = shared.pipeline.clock().now();
+        match store.take_lease(&source.id, holder, now, ttl).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Ok(SourceReport {
+                    id: source.id.clone(),
+                    kind: source.kind.clone(),
+                    outcome: "skipped".to_owned(),
+                    error_kind: Some(LEASED.to_owned()),
+                    ..SourceReport::default()
+                });
+            }
+            Err(err) => return Err(format!("taking the source's lease: {}", anyhow_chain(&err))),
+        }
+        let (store, clock, holder, id) =
+            (store.clone(), Arc::clone(shared.pipeline.clock()), holder.clone(), source.id.clone());
+        let every = (ttl / 3).to_std().unwrap_or(Duration::from_secs(10));
+        heartbeat = Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match store.take_lease(&id, &holder, clock.now(), ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(source_id = %id, "another fetcher took over this source's lease"),
+                    Err(err) => tracing::warn!(source_id = %id, error = %err, "renewing the source's lease"),
+                }
+            }
+        }));
     }
+    let outcome = pass(&shared.pipeline, &shared.http, source, &Sink::Staged(shared.jobs.clone()), &shared.guard)
+        .await
+        .map_err(|err| format!("{:#}", anyhow_chain(&err)));
+    if let Some(heartbeat) = heartbeat {
+        heartbeat.abort();
+    }
+    if let Some(holder) = &options.lease_holder {
+        if let Err(err) = store.release_lease(&source.id, holder).await {
+            tracing::warn!(source_id = %source.id, error = %err, "releasing the source's lease (it runs out by itself)");
+        }
+    }
+    outcome
 }
 
 async fn schedule(
@@ -180,18 +267,8 @@ async fn schedule(
                     slot.running = true;
                     let shared = Arc::clone(shared);
                     let source = sources[index].source.clone();
-                    let handle = passes.spawn(async move {
-                        let outcome = pass(
-                            &shared.pipeline,
-                            &shared.http,
-                            &source,
-                            &Sink::Staged(shared.jobs.clone()),
-                            &shared.guard,
-                        )
-                        .await
-                        .map_err(|err| format!("{:#}", anyhow_chain(&err)));
-                        (index, outcome)
-                    });
+                    let options = options.clone();
+                    let handle = passes.spawn(async move { (index, leased_pass(&shared, &source, &options).await) });
                     tasks.insert(handle.id(), index);
                 }
             }
@@ -284,6 +361,11 @@ fn after_pass(
 ) -> Duration {
     match report.error_kind.as_deref() {
         None => {
+            slot.failures = 0;
+            jittered(scheduled.interval, options.jitter)
+        }
+        // Another fetcher has it: not a failure; look again after the interval.
+        Some(LEASED) => {
             slot.failures = 0;
             jittered(scheduled.interval, options.jitter)
         }

@@ -32,6 +32,7 @@ const TABLES: &[(&str, &str)] = &[
     ("api_tokens", "id"),
     ("sessions", "token_hash"),
     ("login_failures", "key, at"),
+    ("source_leases", "source_id"),
 ];
 
 /// Tables whose `id` the database assigns: their counters continue after the copied ids.

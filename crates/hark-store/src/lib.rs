@@ -25,6 +25,7 @@ mod customers;
 mod dialect;
 mod error;
 mod labels;
+mod leases;
 mod matches;
 mod mentions;
 mod outbox;

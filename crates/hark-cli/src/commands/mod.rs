@@ -106,8 +106,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Alerts(command) => alerts::run(&context.app, context.json(), command).await,
         Command::Export(command) => export::run(&context.app, command).await,
         Command::Serve { addr } => serve::run(&context.app, addr).await,
-        Command::Run { addr, no_serve, once, no_classify, max_concurrent, channel_pages, grace, stall_after } => {
+        Command::Run { role, addr, no_serve, once, no_classify, max_concurrent, channel_pages, grace, stall_after } => {
+            let role = match role {
+                crate::cli::RunRole::All => hark_app::roles::Role::All,
+                crate::cli::RunRole::Fetch => hark_app::roles::Role::Fetch,
+                crate::cli::RunRole::Process => hark_app::roles::Role::Process,
+                crate::cli::RunRole::Serve => hark_app::roles::Role::Serve,
+            };
+            // Fetchers and process workers do not serve (run `--role serve` for that).
+            let serve = !no_serve && matches!(role, hark_app::roles::Role::All | hark_app::roles::Role::Serve);
             let request = hark_app::service::RunRequest {
+                role,
                 once,
                 classify: !no_classify,
                 max_concurrent: usize::from(max_concurrent),
@@ -115,7 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stall_after,
                 ..hark_app::service::RunRequest::default()
             };
-            run::run(&context, run::RunArgs { addr, serve: !no_serve, request, grace }).await
+            run::run(&context, run::RunArgs { addr, serve, request, grace }).await
         }
         Command::Backup { dir } => backup::backup(&context, &dir).await,
         Command::MigrateStore { to } => backup::migrate_store(&context, &to).await,

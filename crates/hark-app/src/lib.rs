@@ -36,6 +36,7 @@ pub mod pull;
 pub mod queue;
 pub mod reindex;
 pub mod roles;
+pub mod scale_bench;
 pub mod search;
 pub mod service;
 pub mod sessions;

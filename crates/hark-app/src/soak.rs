@@ -22,7 +22,7 @@ use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
 
 /// Entries each feed lists (the newest).
-const FEED_WINDOW: u64 = 100;
+pub(crate) const FEED_WINDOW: u64 = 100;
 
 #[derive(Debug, Clone)]
 pub struct SoakRequest {
@@ -92,8 +92,9 @@ impl SoakReport {
     }
 }
 
-/// The feed of source `source` at `now`: its entries up to the number published by then.
-fn feed(source: u64, published: u64) -> Reply {
+/// The feed of source `source` at `now`: its entries up to the number published by then
+/// (entry ids `urn:<tag>:<source>:<n>`).
+pub(crate) fn feed(tag: &str, source: u64, published: u64) -> Reply {
     let first = published.saturating_sub(FEED_WINDOW) + 1;
     let entries: String = (first..=published)
         .rev()
@@ -106,8 +107,8 @@ fn feed(source: u64, published: u64) -> Reply {
             };
             let minute = n % 60;
             format!(
-                "<entry><id>urn:soak:{source}:{n}</id><title>{title} ({source}-{n})</title>\
-                 <link href=\"https://soak.example/{source}/{n}\"/><published>2026-11-20T10:{minute:02}:00Z</published>\
+                "<entry><id>urn:{tag}:{source}:{n}</id><title>{title} ({source}-{n})</title>\
+                 <link href=\"https://{tag}.example/{source}/{n}\"/><published>2026-11-20T10:{minute:02}:00Z</published>\
                  <content type=\"html\">{text} Post {n} of feed {source}.</content><author><name>user{}</name></author></entry>",
                 n % 97
             )
@@ -172,7 +173,7 @@ async fn run(request: &SoakRequest, scratch: &Path) -> AppResult<SoakReport> {
     let handlers: Vec<(String, Handler)> = (0..request.sources)
         .map(|source| {
             let clock = Arc::clone(&clock);
-            let handler: Handler = Arc::new(move |_target: &str| feed(source, published_at(&clock)));
+            let handler: Handler = Arc::new(move |_target: &str| feed("soak", source, published_at(&clock)));
             (format!("/feeds/{source}.xml"), handler)
         })
         .collect();

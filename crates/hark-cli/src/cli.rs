@@ -688,6 +688,34 @@ exited 0 (exit code 1 otherwise). Build with --release for real figures.")]
         #[arg(long)]
         no_classify: bool,
     },
+    /// Posts per second from fetch to store: SQLite, PostgreSQL, and the stream with N workers
+    #[command(long_about = "Throughput from fetching to a stored post on this machine, for each layout: \
+one `hark run --once` on SQLite (the baseline), the same on PostgreSQL (--store-url), and one fetcher \
+with N process workers over NATS JetStream (--bus-url) and PostgreSQL, for each N of --workers. A replay \
+server in this process serves --sources Atom feeds of --posts-per-source entries; every layout reads \
+them under ids of its own (the PostgreSQL database gains the posts: use a scratch one) and is timed \
+from the first process start until the store holds every post. Unscored, so that the model does not \
+hide the rest; --model-workers adds stream runs that score. Build with --release for real figures.")]
+    Scale {
+        /// A scratch PostgreSQL database (posts are added to it)
+        #[arg(long, value_name = "URL", env = "HARK_STORE_URL")]
+        store_url: String,
+        /// The NATS JetStream server
+        #[arg(long, value_name = "URL", env = "HARK_BUS_URL")]
+        bus_url: String,
+        /// Feeds (sources), one page each
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        sources: u64,
+        /// Entries per feed (at most 100)
+        #[arg(long, default_value_t = 100)]
+        posts_per_source: u64,
+        /// Process worker counts to measure, unscored
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        workers: Vec<usize>,
+        /// Process worker counts to measure with the model
+        #[arg(long, value_delimiter = ',')]
+        model_workers: Vec<usize>,
+    },
     /// Texts per second through the encoder and heads, beside a bare ONNX Runtime session
     Classify {
         /// Texts to use: JSONL with a "text" field [default: the bundled sample posts]

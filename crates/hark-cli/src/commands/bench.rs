@@ -292,3 +292,27 @@ pub async fn pipeline(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub async fn scale(context: &Context, request: &hark_app::scale_bench::ScaleRequest) -> anyhow::Result<ExitCode> {
+    let report = hark_app::scale_bench::scale(&Caller::local(), request).await?;
+    if context.json() {
+        print_json(&report)?;
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .runs
+            .iter()
+            .map(|run| {
+                vec![
+                    run.layout.clone(),
+                    if run.scored { "yes".to_owned() } else { "no".to_owned() },
+                    format!("{:.1}", run.seconds),
+                    format!("{:.0}", run.posts_per_second),
+                    format!("{:.2}x", run.vs_sqlite),
+                ]
+            })
+            .collect();
+        print_table(&["LAYOUT", "SCORED", "SECONDS", "POSTS/S", "VS SQLITE"], &rows)?;
+        println!("{} posts from {} feeds per layout, fetch to store", report.posts, report.sources);
+    }
+    Ok(ExitCode::SUCCESS)
+}

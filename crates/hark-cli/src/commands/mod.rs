@@ -97,6 +97,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             bench::soak(&context, &request).await
         }
+        Command::Bench(BenchCommand::Scale {
+            store_url,
+            bus_url,
+            sources,
+            posts_per_source,
+            workers,
+            model_workers,
+        }) => {
+            let request = hark_app::scale_bench::ScaleRequest {
+                hark: std::env::current_exe()?,
+                store_url,
+                bus_url,
+                sources,
+                posts_per_source,
+                workers,
+                model_workers,
+            };
+            bench::scale(&context, &request).await
+        }
         Command::Bench(BenchCommand::Classify { data, batch_size, threads, int8, rounds }) => {
             bench::classify(&context, data, batch_size, threads, int8, rounds).await
         }

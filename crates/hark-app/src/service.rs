@@ -216,6 +216,9 @@ async fn run_all(
     let pipeline = std::sync::Arc::new(app.pipeline(request.classify).await?);
     let scored = pipeline.classifier().is_some();
     app.set_scoring(if scored { Scoring::Scoring } else { Scoring::Unscored });
+    // The only process on this store (run.lock): whatever a killed run saved but did not
+    // route is settled now, however young.
+    settle_all(&pipeline).await;
     let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
     let options = service_options(request);
     tracing::info!(sources = sources.len(), scored, max_concurrent = options.max_concurrent, "service started");
@@ -319,6 +322,20 @@ async fn run_serve(app: &App, caller: &Caller, mut stop: watch::Receiver<bool>) 
         role: Role::Serve,
         processed: None,
     })
+}
+
+/// Settles every mention a killed process saved but did not match and route.
+async fn settle_all(pipeline: &hark_pipeline::Pipeline) {
+    loop {
+        match pipeline.settle_leftovers(None).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), "settling mentions a killed run left unrouted");
+                break;
+            }
+        }
+    }
 }
 
 /// One delivery pass, when webhooks are configured; failures are logged, not returned (the

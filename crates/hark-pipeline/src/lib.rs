@@ -92,6 +92,10 @@ pub enum PipelineError {
     Rematch(#[source] MatchingError),
 }
 
+/// How old a saved but unrouted mention must be before any process settles it: younger ones
+/// may still be on their way through the process that saved them.
+pub const LEFTOVER_AGE: chrono::Duration = chrono::Duration::minutes(2);
+
 /// What processing one page did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageOutcome {
@@ -335,6 +339,15 @@ impl Pipeline {
             .route_after_save(&new_mentions, &matched)
             .await
             .map_err(|source| PipelineError::Route { source_id: source_id.to_owned(), source })?;
+        self.store
+            .mark_settled(&saved.inserted, self.clock.now())
+            .await
+            .map_err(|source| PipelineError::Route { source_id: source_id.to_owned(), source })?;
+        // Mentions a process that died left saved but unmatched and unrouted: settled here
+        // once they are old enough not to be on their way through another process.
+        if let Err(err) = self.settle_leftovers(Some(LEFTOVER_AGE)).await {
+            tracing::warn!(error = %err, "settling mentions a stopped process left unrouted (tried again with the next page)");
+        }
         // Index stage, after matching so that customer links go in with the document. It
         // follows the store's insertion order, so whatever an earlier failure left out is
         // picked up here too.
@@ -352,6 +365,31 @@ impl Pipeline {
             linked: saved.linked,
             routed,
         })
+    }
+
+    /// Matches and routes mentions that were saved but never settled (their process died
+    /// between saving a page and routing it), oldest first, up to 500 per call; with
+    /// `min_age`, only those fetched at least that long ago. Returns how many it settled.
+    /// Routing is idempotent (one item per mention, one event per cause), so settling a
+    /// mention that another process is settling at the same moment changes nothing.
+    pub async fn settle_leftovers(&self, min_age: Option<chrono::Duration>) -> Result<usize, PipelineError> {
+        let now = self.clock.now();
+        let leftovers =
+            self.store.unsettled_mentions(min_age.map(|age| now - age), 500).await.map_err(PipelineError::Reroute)?;
+        if leftovers.is_empty() {
+            return Ok(0);
+        }
+        let mentions: Vec<&Mention> = leftovers.iter().collect();
+        let matched = self
+            .matching
+            .after_save(&self.store, &mentions, now)
+            .await
+            .map_err(|source| PipelineError::Match { source_id: "(leftovers)".to_owned(), source })?;
+        self.route_after_save(&mentions, &matched).await.map_err(PipelineError::Reroute)?;
+        let ids: Vec<MentionId> = leftovers.iter().map(|mention| mention.id.clone()).collect();
+        self.store.mark_settled(&ids, now).await.map_err(PipelineError::Reroute)?;
+        tracing::info!(mentions = ids.len(), "settled mentions a stopped process had saved but not routed");
+        Ok(ids.len())
     }
 
     async fn route_after_save(

@@ -48,8 +48,10 @@ pub const TOPICS: [&str; 3] = ["item.created", "item.rerouted", "spike"];
 /// receivers, but still a ceiling if a backlog drains at once.
 const WEBHOOK_PER_MINUTE: NonZeroU32 = NonZeroU32::new(600).expect("600 is not zero");
 
-/// Deliveries read from the store at a time.
-const BATCH: i64 = 100;
+/// Deliveries read (and claimed) from the store at a time: few enough that even at the
+/// webhook timeout (10 s each) they are settled well within the store's claim (a minute), so
+/// no other process gets them meanwhile.
+const BATCH: i64 = 4;
 
 /// How a webhook wants its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

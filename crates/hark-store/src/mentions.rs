@@ -213,6 +213,42 @@ impl Store {
             .map_err(query_error("counting mentions without signals by language"))
     }
 
+    /// Records that the match and route stages are done with these mentions.
+    pub async fn mark_settled(&self, ids: &[MentionId], now: DateTime<Utc>) -> Result<()> {
+        let now = timestamp::encode(now);
+        for chunk in ids.chunks(500) {
+            let placeholders = crate::dialect::placeholders(2, chunk.len());
+            // Only numbered placeholders are spliced in; every value is bound.
+            let sql = sqlx::AssertSqlSafe(format!(
+                "UPDATE mentions SET settled_at = $1 WHERE settled_at IS NULL AND id IN ({placeholders})"
+            ));
+            let mut query = sqlx::query(sql).bind(&now);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.execute(&self.pool).await.map_err(query_error("marking mentions settled"))?;
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` mentions (without raw payloads) that were saved but never matched and
+    /// routed (their process died in between), oldest first; with `fetched_before`, only those
+    /// fetched before it (younger ones may be on their way through another process).
+    pub async fn unsettled_mentions(&self, fetched_before: Option<DateTime<Utc>>, limit: i64) -> Result<Vec<Mention>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM mentions WHERE settled_at IS NULL AND ($1 IS NULL OR fetched_at < $1)
+             ORDER BY inserted_seq LIMIT $2",
+            crate::matches::MENTION_COLUMNS
+        ));
+        let rows = sqlx::query(sql)
+            .bind(fetched_before.map(timestamp::encode))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("reading unsettled mentions"))?;
+        rows.iter().map(mention_from_row).collect()
+    }
+
     /// These mentions without their raw payloads, in insertion order; unknown ids are left
     /// out.
     pub async fn mentions_by_ids(&self, ids: &[MentionId]) -> Result<Vec<Mention>> {

@@ -58,8 +58,9 @@ pub(crate) async fn enqueue(
 
 /// How long a delivery handed out by [`Store::due_deliveries`] stays claimed by its caller,
 /// who records the outcome with [`Store::mark_delivered`] or [`Store::mark_failed`] well
-/// before (one webhook call, with its timeout).
-pub const CLAIM: chrono::Duration = chrono::Duration::minutes(5);
+/// before (a few webhook calls, each with its timeout). A process killed holding claims
+/// delays those alerts by this much at most.
+pub const CLAIM: chrono::Duration = chrono::Duration::minutes(1);
 
 const DELIVERY_SELECT: &str = "SELECT d.outbox_id, d.target, d.attempts, d.next_attempt_at, d.last_error, d.dead_at,
     o.topic, o.payload, o.idempotency_key, o.created_at

@@ -29,7 +29,7 @@ build:
 test: model browser-deps
 	scripts/with-postgres.sh scripts/with-nats.sh sh -c '$(CARGO) test --workspace --locked && \
 		echo "== the end-to-end scenarios again, on PostgreSQL ==" && \
-		HARK_E2E_STORE=postgres $(CARGO) test --locked -p hark-e2e --test e2e'
+		HARK_E2E_STORE=postgres $(CARGO) test --workspace --locked --test e2e'
 
 demo: model build
 	DEMO_DATA=$(DEMO_DATA) scripts/demo.sh

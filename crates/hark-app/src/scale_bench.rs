@@ -18,12 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hark_replay::{Handler, ReplayServer};
 use serde::Serialize;
 
 use crate::access::{Caller, Permission};
 use crate::error::{AppError, AppResult, Context};
-use crate::soak::{FEED_WINDOW, feed};
+use crate::soak::{FEED_WINDOW, feed, feed_server};
 
 #[derive(Debug, Clone)]
 pub struct ScaleRequest {
@@ -117,18 +116,11 @@ async fn measure(request: &ScaleRequest, scratch: &Path) -> AppResult<ScaleRepor
 /// Runs one layout over fresh feeds; the seconds from the first start until every post is stored.
 async fn run_layout(request: &ScaleRequest, layout: &Layout<'_>, tag: &str, dir: &Path) -> AppResult<f64> {
     let per_source = request.posts_per_source;
-    let handlers: Vec<(String, Handler)> = (0..request.sources)
-        .map(|source| {
-            let tag = tag.to_owned();
-            let handler: Handler = Arc::new(move |_target: &str| feed(&tag, source, per_source));
-            (format!("/feeds/{source}.xml"), handler)
-        })
-        .collect();
-    let server = ReplayServer::start_handlers(
-        handlers.iter().map(|(path, handler)| (path.as_str(), Arc::clone(handler))).collect(),
-    )
-    .await
-    .internal("starting the replay server")?;
+    let server = feed_server(request.sources, |source| {
+        let tag = tag.to_owned();
+        Arc::new(move |_target: &str| feed(&tag, source, per_source))
+    })
+    .await?;
     let mut config = String::from("[brand]\nname = \"Acme\"\n");
     for source in 0..request.sources {
         config.push_str(&format!(

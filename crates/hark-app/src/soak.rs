@@ -121,6 +121,15 @@ pub(crate) fn feed(tag: &str, source: u64, published: u64) -> Reply {
     Reply::new(200, body).header("Content-Type", "application/atom+xml")
 }
 
+/// A replay server with `sources` feeds at `/feeds/<n>.xml`, each answered by `handler(n)`.
+pub(crate) async fn feed_server(sources: u64, handler: impl Fn(u64) -> Handler) -> AppResult<ReplayServer> {
+    let handlers: Vec<(String, Handler)> =
+        (0..sources).map(|source| (format!("/feeds/{source}.xml"), handler(source))).collect();
+    ReplayServer::start_handlers(handlers.iter().map(|(path, handler)| (path.as_str(), Arc::clone(handler))).collect())
+        .await
+        .internal("starting the replay server")
+}
+
 /// The feeds' time: milliseconds since the start, until frozen.
 struct FeedClock {
     started: Instant,
@@ -170,18 +179,11 @@ async fn run(request: &SoakRequest, scratch: &Path) -> AppResult<SoakReport> {
     let clock = Arc::new(FeedClock { started: Instant::now(), frozen_at_ms: AtomicU64::new(u64::MAX) });
     let per_source_per_ms = request.posts_per_minute as f64 / request.sources.max(1) as f64 / 60_000.0;
     let published_at = move |clock: &FeedClock| (clock.elapsed_ms() as f64 * per_source_per_ms) as u64;
-    let handlers: Vec<(String, Handler)> = (0..request.sources)
-        .map(|source| {
-            let clock = Arc::clone(&clock);
-            let handler: Handler = Arc::new(move |_target: &str| feed("soak", source, published_at(&clock)));
-            (format!("/feeds/{source}.xml"), handler)
-        })
-        .collect();
-    let server = ReplayServer::start_handlers(
-        handlers.iter().map(|(path, handler)| (path.as_str(), Arc::clone(handler))).collect(),
-    )
-    .await
-    .internal("starting the replay server")?;
+    let server = feed_server(request.sources, |source| {
+        let clock = Arc::clone(&clock);
+        Arc::new(move |_target: &str| feed("soak", source, published_at(&clock)))
+    })
+    .await?;
     let mut config = String::from("[brand]\nname = \"Acme\"\n");
     for source in 0..request.sources {
         config.push_str(&format!(

@@ -54,6 +54,8 @@ fn post(n: u64) -> (String, String) {
 pub(crate) struct Stream {
     pub(crate) server: ReplayServer,
     pub(crate) first_id: u64,
+    /// When each request arrived.
+    pub(crate) requests: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 pub(crate) async fn stream(
@@ -63,9 +65,12 @@ pub(crate) async fn stream(
     arrived: &Arc<tokio::sync::Notify>,
 ) -> Stream {
     let own = Arc::new(AtomicU64::new(0));
+    let requests = Arc::new(Mutex::new(Vec::new()));
     let handler: Handler = {
         let (served, complete, arrived) = (Arc::clone(served), Arc::clone(complete), Arc::clone(arrived));
+        let requests = Arc::clone(&requests);
         Arc::new(move |target: &str| {
+            requests.lock().expect("request log lock").push(std::time::Instant::now());
             served.fetch_add(1, Ordering::SeqCst);
             let answered = own.fetch_add(1, Ordering::SeqCst) + 1;
             arrived.notify_waiters();
@@ -76,7 +81,7 @@ pub(crate) async fn stream(
     };
     let server =
         ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
-    Stream { server, first_id }
+    Stream { server, first_id, requests }
 }
 
 /// What the webhook receiver got: event id → deliveries.
@@ -271,7 +276,7 @@ async fn slow_stream(
     };
     let server =
         ReplayServer::start_handlers(vec![("/api/v1/search_by_date", handler)]).await.expect("a replay server");
-    Stream { server, first_id }
+    Stream { server, first_id, requests: Arc::default() }
 }
 
 pub(crate) async fn sigterm_and_wait(child: &mut tokio::process::Child, within: Duration) -> std::process::ExitStatus {

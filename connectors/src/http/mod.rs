@@ -14,6 +14,9 @@
 //!   ISO 8601 time) and `RateLimit-Remaining`/`-Reset` (Bluesky: Unix seconds) pace the next
 //!   requests to that host so the remaining budget lasts until the reset; a connector that
 //!   learns of a wait from a body (Stack Exchange `backoff`) calls [`HttpClient::pause`].
+//! - With [`HttpClient::with_shared_pacing`], the quota is kept across processes instead: each
+//!   request reserves its slot in a store the fetchers share ([`SharedPacing`]), so several
+//!   fetchers, or one restarted, never ask a host more often than its quota.
 //! - Timeouts, at most five redirects, a capped response size, a User-Agent per client.
 //! - Credentials are passed as header values and never logged; errors name the URL without
 //!   its query string.
@@ -102,6 +105,18 @@ pub enum HttpError {
     Build(String),
 }
 
+/// Request slots kept where several processes see them (the shared store), so that a quota
+/// holds across processes and restarts, not only within one process.
+pub trait SharedPacing: Send + Sync + std::fmt::Debug {
+    /// Reserves the next request to `key` (a host and credential), `spacing` after the last
+    /// one any process reserved; returns how long to wait for the slot. An error (the store
+    /// is unreachable) fails the request: nothing is asked without a slot.
+    fn reserve<'a>(&'a self, key: &'a str, spacing: Duration) -> PacingFuture<'a>;
+}
+
+/// What [`SharedPacing::reserve`] returns: the wait for the slot, or why there is none.
+pub type PacingFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Duration, String>> + Send + 'a>>;
+
 /// The HTTP client shared by every connector.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -111,6 +126,8 @@ pub struct HttpClient {
     limiters: Arc<Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>>,
     /// Per host and credential: no request before this instant (the sources' own signals).
     not_before: Arc<Mutex<HashMap<String, Instant>>>,
+    /// When set, request slots come from here instead of the in-process limiters.
+    shared: Option<Arc<dyn SharedPacing>>,
 }
 
 /// The URL without its query (which may carry keys) for messages.
@@ -142,7 +159,21 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|err| HttpError::Build(err.to_string()))?;
-        Ok(Self { client, config, quotas: Arc::default(), limiters: Arc::default(), not_before: Arc::default() })
+        Ok(Self {
+            client,
+            config,
+            quotas: Arc::default(),
+            limiters: Arc::default(),
+            not_before: Arc::default(),
+            shared: None,
+        })
+    }
+
+    /// Keeps the quotas in `pacing` (shared with other processes) instead of in this process.
+    #[must_use]
+    pub fn with_shared_pacing(mut self, pacing: Arc<dyn SharedPacing>) -> Self {
+        self.shared = Some(pacing);
+        self
     }
 
     /// Sets the quota of one host (for every credential), e.g. Reddit's 100 per minute.
@@ -200,8 +231,9 @@ impl HttpClient {
         *entry = (*entry).max(until);
     }
 
-    fn limiter(&self, host: &str, credential: Option<&str>) -> Arc<DefaultDirectRateLimiter> {
-        let key = quota_key(host, credential);
+    /// The spacing of requests to `host`: evenly spaced, no burst, so at most its quota in
+    /// any minute.
+    fn spacing(&self, host: &str) -> Duration {
         let per_minute = self
             .quotas
             .lock()
@@ -209,13 +241,32 @@ impl HttpClient {
             .get(host)
             .copied()
             .unwrap_or(self.config.default_per_minute);
+        Duration::from_secs(60) / per_minute.get()
+    }
+
+    fn limiter(&self, host: &str, credential: Option<&str>) -> Arc<DefaultDirectRateLimiter> {
+        let period = self.spacing(host);
         let mut limiters = self.limiters.lock().expect("limiter map lock is never poisoned");
-        Arc::clone(limiters.entry(key).or_insert_with(|| {
-            // Evenly spaced, no burst: at most `per_minute` in any minute.
-            let period = Duration::from_secs(60) / per_minute.get();
+        Arc::clone(limiters.entry(quota_key(host, credential)).or_insert_with(|| {
             let quota = Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN);
             Arc::new(RateLimiter::direct(quota))
         }))
+    }
+
+    /// Waits for this request's turn: a slot in the shared pacing, or the local limiter.
+    async fn take_turn(&self, host: &str, credential: Option<&str>, shown: &str) -> Result<(), HttpError> {
+        let Some(shared) = &self.shared else {
+            self.limiter(host, credential).until_ready().await;
+            return Ok(());
+        };
+        // The key goes to the store: a separator PostgreSQL text accepts (not NUL).
+        let key = format!("{host}|{}", credential.unwrap_or(""));
+        let wait = shared.reserve(&key, self.spacing(host)).await.map_err(|message| HttpError::Network {
+            url: shown.to_owned(),
+            message: format!("no request slot from the shared store: {message}"),
+        })?;
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -276,13 +327,12 @@ impl HttpClient {
         let parsed = reqwest::Url::parse(url).map_err(|_| HttpError::Url(url.to_owned()))?;
         let host = parsed.host_str().ok_or_else(|| HttpError::Url(url.to_owned()))?.to_owned();
         let shown = display_url(&parsed);
-        let limiter = self.limiter(&host, credential);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let queued = Instant::now();
-            limiter.until_ready().await;
+            self.take_turn(&host, credential, &shown).await?;
             let paused = self.pause_left(&host, credential);
             if !paused.is_zero() {
                 tracing::info!(url = %shown, wait_ms = paused.as_millis() as u64, "waiting for the source's rate limit");

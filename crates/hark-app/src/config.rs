@@ -52,9 +52,22 @@ pub struct BusConfig {
     /// `nats://host:4222`; `HARK_BUS_URL` overrides it.
     #[serde(default)]
     pub url: Option<String>,
+    /// How long a post a process worker saved may stay unrouted before another worker routes
+    /// it (its worker died between saving and routing); default 2m. Shorter settles a killed
+    /// worker's posts sooner and repeats more of a live worker's routing (harmless, but work).
+    #[serde(default)]
+    pub settle_after: Option<String>,
 }
 
 impl BusConfig {
+    /// How long saved posts wait unrouted before another process settles them.
+    pub fn settle_after(&self) -> Duration {
+        duration_or(
+            self.settle_after.as_deref(),
+            hark_pipeline::LEFTOVER_AGE.to_std().unwrap_or(Duration::from_secs(120)),
+        )
+    }
+
     /// The bus URL in effect: `HARK_BUS_URL` when set, else `url`.
     pub fn effective_url(&self) -> Option<String> {
         std::env::var(hark_bus::BUS_URL_ENV)
@@ -271,6 +284,7 @@ impl Config {
             source.validate(&format!("sources[{index}]"), &mut seen_ids, &mut problems);
         }
         validate_alerts(&self.webhooks, &self.alerts, &mut problems);
+        check_duration(&mut problems, "bus.settle_after", self.bus.settle_after.as_deref(), Duration::from_secs(1));
         let store_url = self.store.url.as_deref().filter(|url| !url.trim().is_empty());
         if store_url.is_some_and(|url| hark_store::engine_of(url).is_none()) {
             problems.push("store.url", "must start with postgres:// (or sqlite://)");

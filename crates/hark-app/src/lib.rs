@@ -235,7 +235,10 @@ impl App {
     pub async fn pipeline_with(&self, classify: bool, index: bool) -> anyhow::Result<Pipeline> {
         let mut pipeline = Pipeline::new(self.store().await?.clone(), Arc::clone(self.clock()))
             .with_matching(self.matching_stage())
-            .with_routing(hark_pipeline::routing::RoutingStage::new(self.config().routing_config()));
+            .with_routing(hark_pipeline::routing::RoutingStage::new(self.config().routing_config()))
+            .with_leftover_age(
+                chrono::Duration::from_std(self.config().bus.settle_after()).unwrap_or(hark_pipeline::LEFTOVER_AGE),
+            );
         if index {
             if let Some(indexer) = self.indexer()? {
                 pipeline = pipeline.with_index(indexer);

@@ -5,11 +5,16 @@
 //!   stream has stored it, the fetcher renews its lease on the source and saves the source's
 //!   cursor. A fetcher killed before that fetches the page again (same message id: the stream
 //!   keeps it once). Each pass holds the source's lease, so two fetchers never pull one source.
+//!   Every request takes its slot from the store ([`StorePacing`]), so the hosts' quotas hold
+//!   across fetchers, across a lease changing hands and across a fetcher's restart.
 //! - A process worker reads pages from the stream and puts them through its score and commit
 //!   stages (classify, persist, match, route); it acknowledges a page once it is committed.
 //!   Killed at any point, it leaves the page unacknowledged and the stream delivers it again;
 //!   the store saves each post once, routes it once and writes each alert once, so the repeat
 //!   is harmless. Workers do not index: serving processes follow the store's sequence.
+//! - A worker killed after saving a page but before routing it leaves posts stored and
+//!   unrouted; its page comes back and finds them stored. Every worker's settler routes such
+//!   posts once they are `[bus] settle_after` old, whether or not more pages arrive.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,6 +90,21 @@ pub fn holder_name(app: &App) -> String {
     format!("{}:{}", host.trim(), dir.display())
 }
 
+/// Request slots in the shared store: one quota per host and credential for every fetcher.
+#[derive(Debug, Clone)]
+pub struct StorePacing(pub Store);
+
+impl hark_connectors::http::SharedPacing for StorePacing {
+    fn reserve<'a>(&'a self, key: &'a str, spacing: Duration) -> hark_connectors::http::PacingFuture<'a> {
+        Box::pin(async move {
+            // Real time, not the application's clock: the slots pace real requests.
+            let now = chrono::Utc::now();
+            let slot = self.0.reserve_request_slot(key, now, spacing).await.map_err(|err| err.to_string())?;
+            Ok((slot - now).to_std().unwrap_or_default())
+        })
+    }
+}
+
 /// The fetcher's downstream: every page to the stream, then the lease renewed and the
 /// cursor saved. Ends when every sender is dropped and the pages are handed on.
 pub fn spawn_publisher(
@@ -143,6 +163,31 @@ async fn publish_one(
         },
         duplicates: if published.duplicate { job.mentions.len() } else { 0 },
         ..PageOutcome::default()
+    })
+}
+
+/// Until `stop`: routes the posts a killed worker saved but did not route, once they are the
+/// pipeline's leftover age old, checking a quarter of that age apart (at most every 30 s).
+pub fn spawn_settler(
+    pipeline: Arc<hark_pipeline::Pipeline>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let age = pipeline.leftover_age();
+    let every =
+        (age.to_std().unwrap_or(Duration::from_secs(120)) / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(err) = pipeline.settle_all_leftovers(Some(age)).await {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), "settling posts a stopped worker left unrouted; trying again later");
+            }
+        }
     })
 }
 

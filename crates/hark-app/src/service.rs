@@ -258,7 +258,9 @@ async fn run_fetch(
     let _lock = lock_data_dir(app)?;
     app.set_scoring(Scoring::NotRunning);
     let pipeline = std::sync::Arc::new(app.pipeline_with(false, false).await?);
-    let http = HttpClient::new(HttpConfig::default()).internal("starting the HTTP client")?;
+    let http = HttpClient::new(HttpConfig::default())
+        .internal("starting the HTTP client")?
+        .with_shared_pacing(std::sync::Arc::new(crate::roles::StorePacing(pipeline.store().clone())));
     let holder = crate::roles::holder_name(app);
     let options = ServiceOptions { lease_holder: Some(holder.clone()), ..service_options(request) };
     let (jobs, publisher) = crate::roles::spawn_publisher(
@@ -293,7 +295,10 @@ async fn run_process(app: &App, request: &RunRequest, stop: watch::Receiver<bool
     app.set_scoring(if scored { Scoring::Scoring } else { Scoring::Unscored });
     tracing::info!(scored, "process worker started: reading pages from the stream");
     let defaults = ServiceOptions::default();
-    let report = crate::roles::process_pages(&bus, pipeline, request.channel_pages, defaults.batch_texts, stop).await?;
+    let settler = crate::roles::spawn_settler(std::sync::Arc::clone(&pipeline), stop.clone());
+    let report = crate::roles::process_pages(&bus, pipeline, request.channel_pages, defaults.batch_texts, stop).await;
+    settler.abort();
+    let report = report?;
     tracing::info!(pages = report.pages, new = report.new, retried = report.retried, "process worker stopped");
     Ok(RunSummary {
         passes: Vec::new(),
@@ -326,15 +331,8 @@ async fn run_serve(app: &App, caller: &Caller, mut stop: watch::Receiver<bool>) 
 
 /// Settles every mention a killed process saved but did not match and route.
 async fn settle_all(pipeline: &hark_pipeline::Pipeline) {
-    loop {
-        match pipeline.settle_leftovers(None).await {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(err) => {
-                tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), "settling mentions a killed run left unrouted");
-                break;
-            }
-        }
+    if let Err(err) = pipeline.settle_all_leftovers(None).await {
+        tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), "settling mentions a killed run left unrouted");
     }
 }
 

@@ -124,6 +124,8 @@ pub struct Pipeline {
     /// The complaint and intent heads' thresholds, when known.
     head_thresholds: Option<(f32, f32)>,
     index: Option<Arc<hark_index::mentions::Indexer>>,
+    /// How old an unrouted mention must be before a page commit settles it.
+    leftover_age: chrono::Duration,
 }
 
 impl Pipeline {
@@ -136,7 +138,20 @@ impl Pipeline {
             routing: RoutingStage::default(),
             head_thresholds: None,
             index: None,
+            leftover_age: LEFTOVER_AGE,
         }
+    }
+
+    /// How long a saved but unrouted mention waits before a process other than the one that
+    /// saved it settles it ([`LEFTOVER_AGE`] unless set).
+    #[must_use]
+    pub fn with_leftover_age(mut self, age: chrono::Duration) -> Self {
+        self.leftover_age = age;
+        self
+    }
+
+    pub fn leftover_age(&self) -> chrono::Duration {
+        self.leftover_age
     }
 
     /// Adds the index stage: after each page, the index catches up with the store (in
@@ -345,7 +360,7 @@ impl Pipeline {
             .map_err(|source| PipelineError::Route { source_id: source_id.to_owned(), source })?;
         // Mentions a process that died left saved but unmatched and unrouted: settled here
         // once they are old enough not to be on their way through another process.
-        if let Err(err) = self.settle_leftovers(Some(LEFTOVER_AGE)).await {
+        if let Err(err) = self.settle_leftovers(Some(self.leftover_age)).await {
             tracing::warn!(error = %err, "settling mentions a stopped process left unrouted (tried again with the next page)");
         }
         // Index stage, after matching so that customer links go in with the document. It
@@ -390,6 +405,17 @@ impl Pipeline {
         self.store.mark_settled(&ids, now).await.map_err(PipelineError::Reroute)?;
         tracing::info!(mentions = ids.len(), "settled mentions a stopped process had saved but not routed");
         Ok(ids.len())
+    }
+
+    /// [`Pipeline::settle_leftovers`] until none are left; returns how many it settled.
+    pub async fn settle_all_leftovers(&self, min_age: Option<chrono::Duration>) -> Result<usize, PipelineError> {
+        let mut total = 0;
+        loop {
+            match self.settle_leftovers(min_age).await? {
+                0 => return Ok(total),
+                settled => total += settled,
+            }
+        }
     }
 
     async fn route_after_save(

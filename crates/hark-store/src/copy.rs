@@ -33,6 +33,7 @@ const TABLES: &[(&str, &str)] = &[
     ("sessions", "token_hash"),
     ("login_failures", "key, at"),
     ("source_leases", "source_id"),
+    ("request_pacing", "pace_key"),
 ];
 
 /// Tables whose `id` the database assigns: their counters continue after the copied ids.

@@ -170,3 +170,32 @@ async fn two_processes_delivering_alerts_never_claim_the_same_one() {
     assert!(first.due_deliveries(&["hook".to_owned()], at(2), 10).await.unwrap().is_empty(), "claimed");
     assert_eq!(first.due_deliveries(&["hook".to_owned()], at(8), 10).await.unwrap().len(), 1, "the claim ran out");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fetchers_in_several_processes_never_share_a_request_slot() {
+    let Some(url) = fresh_database("pacing").await else { return };
+    // Three handles stand for three fetchers asking one host at the same instant.
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let store = Store::connect(&url).await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let mut slots = Vec::new();
+            for _ in 0..20 {
+                slots.push(
+                    store
+                        .reserve_request_slot("news.example|", at(0), std::time::Duration::from_millis(500))
+                        .await
+                        .unwrap(),
+                );
+            }
+            slots
+        }));
+    }
+    let mut slots = Vec::new();
+    for task in tasks {
+        slots.extend(task.await.unwrap());
+    }
+    slots.sort_unstable();
+    let expected: Vec<DateTime<Utc>> = (0..60).map(|n| at(0) + Duration::milliseconds(500 * n)).collect();
+    assert_eq!(slots, expected, "60 slots, 500 ms apart, none given twice");
+}

@@ -388,6 +388,59 @@ else:
         check("REPLACE" in str(value).upper(), f"Secret {key}: the example must hold a REPLACE placeholder, not a value")
     open(os.path.join(os.environ["WORK"], "configmap-hark.toml"), "w", encoding="utf-8").write(cm["data"]["hark.toml"])
 
+# The scaled-out layout (k8s/scaled): the same schema walk, and per role what it relies on.
+scaled = os.path.join(k8s, "scaled")
+kust = yaml.safe_load(open(os.path.join(scaled, "kustomization.yaml"), encoding="utf-8"))
+listed = kust.get("resources", [])
+present = {n for n in os.listdir(scaled) if n.endswith(".yaml") and n != "kustomization.yaml"}
+for name in listed:
+    check(os.path.exists(os.path.join(scaled, name)), f"scaled/kustomization.yaml lists {name}, which does not exist")
+for name in sorted(present - set(listed)):
+    problems.append(f"scaled/kustomization.yaml does not list {name}")
+image_names = {i["name"] for i in kust.get("images", [])}
+roles = {}
+for name in sorted(present):
+    for doc in yaml.safe_load_all(open(os.path.join(scaled, name), encoding="utf-8")):
+        where = f"k8s/scaled/{name}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
+        model = MODELS.get((doc.get("apiVersion"), doc.get("kind")))
+        if model is None:
+            problems.append(f"{where}: no schema here for {doc.get('apiVersion')}/{doc.get('kind')}")
+            continue
+        before = len(problems)
+        walk(doc, model, where)
+        if len(problems) == before:
+            try:
+                api.deserialize(Raw(doc), model)
+            except (ValueError, TypeError) as err:
+                problems.append(f"{where}: {err}")
+        if doc["kind"] != "Deployment":
+            continue
+        pod = doc["spec"]["template"]["spec"]
+        c = pod_checks(where, pod, "hark")
+        if not c:
+            continue
+        args = c.get("args", [])
+        role = args[args.index("--role") + 1] if "--role" in args else None
+        check(role in ("fetch", "process", "serve"), f"{where}: args must name --role fetch, process or serve")
+        roles[role] = doc
+        grace = grace_of(args)
+        check(grace is not None and pod.get("terminationGracePeriodSeconds", 30) > grace,
+              f"{where}: terminationGracePeriodSeconds must exceed --grace ({grace}s)")
+        check(any(e.get("secretRef", {}).get("name") == "hark-secrets" for e in c.get("envFrom", [])),
+              f"{where}: envFrom secret hark-secrets (HARK_STORE_URL, HARK_BUS_URL)")
+        check(c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", f"{where}: liveness on /healthz")
+        ann = doc["spec"]["template"]["metadata"].get("annotations", {})
+        check(ann.get("prometheus.io/scrape") == "true", f"{where}: prometheus.io annotations")
+        if role == "serve":
+            check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", f"{where}: readiness on /readyz")
+        else:
+            metrics_addr = args[args.index("--metrics-addr") + 1] if "--metrics-addr" in args else ""
+            port = metrics_addr.rsplit(":", 1)[-1]
+            check(port.isdigit() and ann.get("prometheus.io/port") == port,
+                  f"{where}: --metrics-addr and the prometheus.io/port annotation must agree")
+for role in ("fetch", "process", "serve"):
+    check(role in roles, f"k8s/scaled: no Deployment runs --role {role}")
+
 for p in problems:
     print(p)
 print(f"{len(objects)} objects, kubernetes client models {kubernetes.__version__}")
@@ -429,6 +482,13 @@ else
         ok "compose.yaml valid ($compose config)"
     else
         fail "compose.yaml ($compose config)" "$out"
+    fi
+    cp "$DEPLOY/compose.scaled.yaml" "$WORK/compose/deploy/"
+    if out="$(cd "$WORK/compose/deploy" && POSTGRES_PASSWORD=placeholder $compose -f compose.scaled.yaml config -q 2>&1)" \
+        && ! grep -qi 'error\|invalid\|unsupported' <<<"$out"; then
+        ok "compose.scaled.yaml valid ($compose config)"
+    else
+        fail "compose.scaled.yaml ($compose config)" "$out"
     fi
 fi
 if py_has yaml; then
@@ -701,6 +761,13 @@ for line in open(os.path.join(deploy, "systemd/hark.service"), encoding="utf-8")
         lines.append(("systemd/hark.service ExecStart", shlex.split(line.split("=", 1)[1])[1:]))
 compose = yaml.safe_load(open(os.path.join(deploy, "compose.yaml"), encoding="utf-8"))
 lines.append(("compose.yaml command", compose["services"]["hark"]["command"]))
+scaled = yaml.safe_load(open(os.path.join(deploy, "compose.scaled.yaml"), encoding="utf-8"))
+for role in ("fetch", "process", "serve"):
+    lines.append((f"compose.scaled.yaml {role} command", scaled["services"][role]["command"]))
+for name in ("fetch.yaml", "process.yaml", "serve.yaml"):
+    for doc in yaml.safe_load_all(open(os.path.join(deploy, "k8s", "scaled", name), encoding="utf-8")):
+        for c in doc["spec"]["template"]["spec"]["containers"]:
+            lines.append((f"k8s/scaled/{name} args", c["args"]))
 for name, container in (("deployment.yaml", "hark"), ("restore-job.yaml", "restore")):
     for doc in yaml.safe_load_all(open(os.path.join(deploy, "k8s", name), encoding="utf-8")):
         pod = doc["spec"]["template"]["spec"]
@@ -719,7 +786,7 @@ for where, args in lines:
         problems.append(f"{where}: hark {' '.join(args)}: {done.stderr.strip().splitlines()[0] if done.stderr.strip() else done.returncode}")
 print("\n".join(problems))
 print(f"{len(lines)} command lines")
-sys.exit(1 if problems or len(lines) < 5 else 0)
+sys.exit(1 if problems or len(lines) < 11 else 0)
 PY
 )"; then
     ok "hark command lines of the unit, compose, manifests and Dockerfile parsed by hark (${out##*$'\n'})"

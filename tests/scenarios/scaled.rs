@@ -39,10 +39,7 @@ impl Nats {
             eprintln!("nats-server is missing: skipped (scripts/with-nats.sh installs it)");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let mut nats = Self { port, dir: tempfile::tempdir().expect("a directory"), child: None };
         nats.run();
         Some(nats)
@@ -113,18 +110,43 @@ fn hark_bus_env() -> &'static str {
     "HARK_BUS_URL"
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
+}
+
+/// The body of `GET path` from `addr` (HTTP/1.0: the server closes when done).
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("the process serves its metrics");
+    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await.expect("a request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("a response");
+    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
+
+/// The sum of a counter over its labels in Prometheus' text format.
+fn counter_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(name) && !line.starts_with('#'))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// One value `sql` gives on the database at `url`.
+fn psql(url: &str, sql: &str) -> String {
+    let done = std::process::Command::new("psql").args([url, "-tA", "-c", sql]).output().expect("psql");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    String::from_utf8_lossy(&done.stdout).trim().to_owned()
+}
+
 /// Closes every connection to `url`'s database, as a failover or a network cut would.
 fn cut_postgres_connections(url: &str) {
     let (base, database) = url.rsplit_once('/').expect("a database in the URL");
     let sql = format!(
         "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
     );
-    let done = std::process::Command::new("psql")
-        .args([&format!("{base}/postgres"), "-tA", "-c", &sql])
-        .output()
-        .expect("psql");
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
-    eprintln!("cut {} PostgreSQL connections", String::from_utf8_lossy(&done.stdout).trim());
+    eprintln!("cut {} PostgreSQL connections", psql(&format!("{base}/postgres"), &sql));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,18 +171,16 @@ async fn scaled_out_processes_killed_at_random_store_every_post_once_and_alert_o
         .replace(&format!("requests_per_minute = {}", 60_000), &format!("requests_per_minute = {PER_MINUTE}"));
     ws.write("hark.toml", format!("{text}\n[bus]\nsettle_after = \"10s\"\n"));
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let serve_args = vec!["--addr".to_owned(), format!("127.0.0.1:{port}")];
+    let serve_args = vec!["--addr".to_owned(), format!("127.0.0.1:{}", free_port())];
+    // Fetchers and workers serve their own /metrics.
+    let metrics = || vec!["--metrics-addr".to_owned(), format!("127.0.0.1:{}", free_port())];
     let mut processes = vec![
         spawn(&ws, &bus, "serve", "serve-0", &serve_args),
-        spawn(&ws, &bus, "fetch", "fetch-0", &[]),
-        spawn(&ws, &bus, "fetch", "fetch-1", &[]),
-        spawn(&ws, &bus, "process", "process-0", &[]),
-        spawn(&ws, &bus, "process", "process-1", &[]),
-        spawn(&ws, &bus, "process", "process-2", &[]),
+        spawn(&ws, &bus, "fetch", "fetch-0", &metrics()),
+        spawn(&ws, &bus, "fetch", "fetch-1", &metrics()),
+        spawn(&ws, &bus, "process", "process-0", &metrics()),
+        spawn(&ws, &bus, "process", "process-1", &metrics()),
+        spawn(&ws, &bus, "process", "process-2", &metrics()),
     ];
 
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock").as_nanos() as u64;
@@ -217,6 +237,19 @@ async fn scaled_out_processes_killed_at_random_store_every_post_once_and_alert_o
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // What the fetchers published and the workers processed since they last started, from
+    // their /metrics: the pages after the streams stopped growing went through the live ones.
+    let mut counted = std::collections::BTreeMap::new();
+    for process in &processes[1..] {
+        let addr = process.args.last().expect("a metrics address");
+        let text = http_get(addr, "/metrics").await;
+        for name in ["hark_pages_published_total", "hark_pages_processed_total"] {
+            *counted.entry(name).or_insert(0.0) += counter_sum(&text, name);
+        }
+        assert!(http_get(addr, "/healthz").await.contains("\"ok\""), "{} answers /healthz", process.data_dir);
+    }
+    assert!(counted.values().all(|pages| *pages > 0.0), "seed {seed}: pages in the workers' metrics: {counted:?}");
+
     for process in &mut processes {
         let exit = sigterm_and_wait(&mut process.child, Duration::from_secs(40)).await;
         assert_eq!(
@@ -227,6 +260,10 @@ async fn scaled_out_processes_killed_at_random_store_every_post_once_and_alert_o
             process.data_dir
         );
     }
+
+    // The runs killed fetchers left open were closed by the passes that took their leases.
+    let open_runs = psql(&store_url, "SELECT COUNT(*) FROM runs WHERE outcome = 'running'");
+    assert_eq!(open_runs, "0", "seed {seed}: runs left open");
 
     // Every served post stored exactly once.
     let store = ws.store().await;

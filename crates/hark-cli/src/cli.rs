@@ -311,6 +311,10 @@ delivers alerts. `all` (the default) is everything in this one process. See depl
         /// Do not serve: only pull, process and deliver alerts
         #[arg(long)]
         no_serve: bool,
+        /// With --role fetch or process: serve /healthz and this process's /metrics on this
+        /// address (e.g. 0.0.0.0:9090 for Prometheus); they serve nothing otherwise
+        #[arg(long, value_name = "ADDR")]
+        metrics_addr: Option<std::net::SocketAddr>,
         /// One pass of every source, then exit (nothing is served)
         #[arg(long)]
         once: bool,

@@ -176,6 +176,9 @@ pub fn spawn_stages(
 /// its interval.
 pub const LEASED: &str = "leased";
 
+/// What the ledger says about a run whose fetcher stopped before it ended.
+const ABANDONED: &str = "the fetcher running this pass stopped before it ended (killed or crashed); the next pass refetches from the saved cursor";
+
 /// How long a fetcher's lease on a source lasts without renewal: a fetcher that dies gives
 /// its sources up this long after its last renewal at most.
 pub fn lease_ttl(_options: &ServiceOptions) -> chrono::Duration {
@@ -191,7 +194,17 @@ async fn leased_pass(shared: &Shared, source: &PullSource, options: &ServiceOpti
         let ttl = lease_ttl(options);
         let now = shared.pipeline.clock().now();
         match store.take_lease(&source.id, holder, now, ttl).await {
-            Ok(true) => {}
+            Ok(true) => {
+                // Holding the lease, this fetcher alone pulls the source: a run of it still
+                // open is one a killed fetcher left.
+                match store.close_abandoned_runs(Some(&source.id), now, "interrupted", ABANDONED).await {
+                    Ok(0) => {}
+                    Ok(runs) => tracing::warn!(source_id = %source.id, runs, "closed runs a killed fetcher left open"),
+                    Err(err) => {
+                        tracing::warn!(source_id = %source.id, error = %err, "closing runs a killed fetcher left open");
+                    }
+                }
+            }
             Ok(false) => {
                 return Ok(SourceReport {
                     id: source.id.clone(),

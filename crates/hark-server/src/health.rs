@@ -1,6 +1,6 @@
 //! `/healthz` (the process answers), `/readyz` (store, model, index; failing sources in the
 //! details) and `/metrics`, without authentication, for load balancers, orchestrators and
-//! Prometheus.
+//! Prometheus; [`process_router`] is the part a fetcher or a process worker serves.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,6 +16,12 @@ pub fn router(state: ServerState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::metrics))
         .with_state(state)
+}
+
+/// What a fetcher or a process worker serves (`hark run --role fetch|process --metrics-addr`):
+/// `/healthz` and its own `/metrics`.
+pub fn process_router() -> Router {
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(crate::metrics::process_metrics))
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -128,6 +128,17 @@ pub async fn serve(
     serve_on(app, listener, shutdown).await
 }
 
+/// `/healthz` and `/metrics` alone on `listener`, for a fetcher or a process worker.
+pub async fn serve_process_metrics_on(
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving /healthz and /metrics on http://{addr}/");
+    axum::serve(listener, health::process_router()).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
 /// Like [`serve`], on a listener already bound (tests bind port 0).
 pub async fn serve_on(
     app: App,

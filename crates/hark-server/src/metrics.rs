@@ -47,11 +47,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
 
 pub async fn metrics(State(state): State<ServerState>) -> Response {
     let Some(handle) = install() else {
-        return crate::error::error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "metrics_unavailable",
-            "metrics are not recorded in this process",
-        );
+        return process_metrics().await;
     };
     match hark_app::health::store_figures(&state.app).await {
         Ok(figures) => {
@@ -74,6 +70,23 @@ pub async fn metrics(State(state): State<ServerState>) -> Response {
             metrics::gauge!("hark_store_up").set(0.0);
         }
     }
+    render(handle)
+}
+
+/// `/metrics` of a fetcher or a process worker: what this process recorded, nothing read from
+/// the store (the serving processes report that, once for all).
+pub async fn process_metrics() -> Response {
+    match install() {
+        Some(handle) => render(handle),
+        None => crate::error::error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics_unavailable",
+            "metrics are not recorded in this process",
+        ),
+    }
+}
+
+fn render(handle: &PrometheusHandle) -> Response {
     handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
 }

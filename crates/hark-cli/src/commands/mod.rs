@@ -125,15 +125,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Alerts(command) => alerts::run(&context.app, context.json(), command).await,
         Command::Export(command) => export::run(&context.app, command).await,
         Command::Serve { addr } => serve::run(&context.app, addr).await,
-        Command::Run { role, addr, no_serve, once, no_classify, max_concurrent, channel_pages, grace, stall_after } => {
+        Command::Run {
+            role,
+            addr,
+            no_serve,
+            metrics_addr,
+            once,
+            no_classify,
+            max_concurrent,
+            channel_pages,
+            grace,
+            stall_after,
+        } => {
             let role = match role {
                 crate::cli::RunRole::All => hark_app::roles::Role::All,
                 crate::cli::RunRole::Fetch => hark_app::roles::Role::Fetch,
                 crate::cli::RunRole::Process => hark_app::roles::Role::Process,
                 crate::cli::RunRole::Serve => hark_app::roles::Role::Serve,
             };
-            // Fetchers and process workers do not serve (run `--role serve` for that).
+            // Fetchers and process workers do not serve (run `--role serve` for that), but
+            // may serve their own metrics.
             let serve = !no_serve && matches!(role, hark_app::roles::Role::All | hark_app::roles::Role::Serve);
+            if metrics_addr.is_some() && matches!(role, hark_app::roles::Role::All | hark_app::roles::Role::Serve) {
+                anyhow::bail!(
+                    "--metrics-addr is for --role fetch and --role process; --role {} serves /metrics on --addr",
+                    role.as_str()
+                );
+            }
             let request = hark_app::service::RunRequest {
                 role,
                 once,
@@ -143,7 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stall_after,
                 ..hark_app::service::RunRequest::default()
             };
-            run::run(&context, run::RunArgs { addr, serve, request, grace }).await
+            run::run(&context, run::RunArgs { addr, serve, metrics_addr, request, grace }).await
         }
         Command::Backup { dir } => backup::backup(&context, &dir).await,
         Command::MigrateStore { to } => backup::migrate_store(&context, &to).await,

@@ -21,6 +21,8 @@ const EXIT_SECOND_SIGNAL: i32 = 130;
 pub struct RunArgs {
     pub addr: SocketAddr,
     pub serve: bool,
+    /// A fetcher's or a process worker's /healthz and /metrics.
+    pub metrics_addr: Option<SocketAddr>,
     pub request: RunRequest,
     pub grace: Duration,
 }
@@ -34,15 +36,26 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let (stop, stopped) = watch::channel(false);
     let signals = tokio::spawn(watch_signals(stop.clone()));
-    let server = match serve {
-        true => {
-            // Bind first, so a taken port fails before any source is pulled.
-            let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|err| {
-                anyhow::anyhow!("cannot listen on {}: {err} (is another hark running? pick one with --addr)", args.addr)
-            })?;
+    let metrics_addr = args.metrics_addr.filter(|_| !args.request.once);
+    if metrics_addr.is_some() {
+        hark_server::metrics::install();
+    }
+    // Bind first, so a taken port fails before any source is pulled.
+    let bind = |addr: SocketAddr, flag: &'static str| async move {
+        tokio::net::TcpListener::bind(addr).await.map_err(|err| {
+            anyhow::anyhow!("cannot listen on {addr}: {err} (is another hark running? pick one with {flag})")
+        })
+    };
+    let server = match (serve, metrics_addr) {
+        (true, _) => {
+            let listener = bind(args.addr, "--addr").await?;
             Some(tokio::spawn(hark_server::serve_on(app.clone(), listener, until_stopped(stopped.clone()))))
         }
-        false => None,
+        (false, Some(addr)) => {
+            let listener = bind(addr, "--metrics-addr").await?;
+            Some(tokio::spawn(hark_server::serve_process_metrics_on(listener, until_stopped(stopped.clone()))))
+        }
+        (false, None) => None,
     };
     let caller = Caller::local();
     let outcome = tokio::select! {

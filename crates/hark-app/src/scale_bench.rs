@@ -174,6 +174,22 @@ async fn run_layout(request: &ScaleRequest, layout: &Layout<'_>, tag: &str, dir:
         if stored >= target {
             break;
         }
+        // A process that failed (its error is on stderr) means the posts will never all come.
+        for child in &mut children {
+            if let Ok(Some(status)) = child.try_wait() {
+                if !status.success() {
+                    return Err(AppError::internal(
+                        "measuring",
+                        anyhow::anyhow!(
+                            "a hark process of layout {} exited with {status} after {} of {} posts (its error is above)",
+                            layout.name,
+                            stored - before,
+                            target - before
+                        ),
+                    ));
+                }
+            }
+        }
         if started.elapsed() > deadline {
             return Err(AppError::internal(
                 "measuring",

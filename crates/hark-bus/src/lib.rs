@@ -35,6 +35,9 @@ pub const SUBJECT_PREFIX: &str = "hark.pages";
 pub const CONSUMER: &str = "process";
 /// Within this window the stream drops a page whose message id it has seen.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(20 * 60);
+/// Tries at creating the stream or the consumer when another process creates it at the same
+/// moment.
+const CREATE_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -121,17 +124,28 @@ impl Bus {
             .await
             .map_err(|err| BusError::Connect { url: url.to_owned(), detail: err.to_string() })?;
         let jetstream = jetstream::new(client);
-        jetstream
-            .get_or_create_stream(stream::Config {
-                name: STREAM.to_owned(),
-                subjects: vec![format!("{SUBJECT_PREFIX}.>")],
-                storage: stream::StorageType::File,
-                retention: stream::RetentionPolicy::WorkQueue,
-                duplicate_window: DUPLICATE_WINDOW,
-                ..stream::Config::default()
-            })
-            .await
-            .map_err(|err| stream_error("creating the page stream")(&err))?;
+        let config = stream::Config {
+            name: STREAM.to_owned(),
+            subjects: vec![format!("{SUBJECT_PREFIX}.>")],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::WorkQueue,
+            duplicate_window: DUPLICATE_WINDOW,
+            ..stream::Config::default()
+        };
+        // Processes started together (a fetcher and its workers) race to create the stream:
+        // the loser's create fails ("subjects overlap"), and looking again finds it.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match jetstream.get_or_create_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(err) if attempt < CREATE_ATTEMPTS => {
+                    tracing::debug!(error = %err, attempt, "creating the page stream; looking again");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(err) => return Err(stream_error("creating the page stream")(&err)),
+            }
+        }
         Ok(Self { jetstream, url: url.to_owned() })
     }
 
@@ -155,18 +169,25 @@ impl Bus {
     pub async fn pages(&self, ack_wait: Duration) -> Result<Pages, BusError> {
         let stream =
             self.jetstream.get_stream(STREAM).await.map_err(|err| stream_error("opening the page stream")(&err))?;
-        let consumer = stream
-            .get_or_create_consumer(
-                CONSUMER,
-                consumer::pull::Config {
-                    durable_name: Some(CONSUMER.to_owned()),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait,
-                    ..consumer::pull::Config::default()
-                },
-            )
-            .await
-            .map_err(|err| stream_error("opening the process consumer")(&err))?;
+        let config = consumer::pull::Config {
+            durable_name: Some(CONSUMER.to_owned()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait,
+            ..consumer::pull::Config::default()
+        };
+        // Workers started together race to create the consumer, as processes do the stream.
+        let mut attempt = 0;
+        let consumer = loop {
+            attempt += 1;
+            match stream.get_or_create_consumer(CONSUMER, config.clone()).await {
+                Ok(consumer) => break consumer,
+                Err(err) if attempt < CREATE_ATTEMPTS => {
+                    tracing::debug!(error = %err, attempt, "creating the process consumer; looking again");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(err) => return Err(stream_error("opening the process consumer")(&err)),
+            }
+        };
         let messages = consumer.messages().await.map_err(|err| stream_error("reading pages")(&err))?;
         Ok(Pages { messages })
     }

@@ -33,9 +33,29 @@ fn page(source: &str, cursor: &str, ids: &[&str]) -> PageMessage {
 }
 
 /// One test: the stream and its consumer are shared by everything on the server.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_are_kept_once_redelivered_until_acknowledged_and_garbage_is_set_aside() {
     let Some(url) = server() else { return };
+    // A server without the stream, as at the first start of a deployment.
+    let client = async_nats::connect(&url).await.expect("the server accepts connections");
+    drop(async_nats::jetstream::new(client).delete_stream(hark_bus::STREAM).await);
+
+    // A fetcher and its workers started together all race to create the stream and the
+    // consumer: every one of them connects.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(24));
+    let racing: Vec<_> = (0..24)
+        .map(|_| {
+            let (url, start) = (url.clone(), std::sync::Arc::clone(&start));
+            tokio::spawn(async move {
+                start.wait().await;
+                let bus = Bus::connect(&url).await.expect("connects though another process creates the stream");
+                drop(bus.pages(Duration::from_secs(1)).await.expect("opens though another creates the consumer"));
+            })
+        })
+        .collect();
+    for task in racing {
+        task.await.expect("no panic");
+    }
     let bus = Bus::connect(&url).await.expect("the server has JetStream");
 
     // The same page published twice is stored once; another page is not a duplicate.

@@ -250,24 +250,31 @@ class Raw:
         self.data = json.dumps(data)
 
 api = client.ApiClient()
-objects = {}
-for name in sorted(os.listdir(k8s)):
-    if not name.endswith(".yaml") or name == "kustomization.yaml":
-        continue
-    for doc in yaml.safe_load_all(open(os.path.join(k8s, name), encoding="utf-8")):
-        where = f"k8s/{name}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
-        model = MODELS.get((doc.get("apiVersion"), doc.get("kind")))
-        if model is None:
-            problems.append(f"{where}: no schema here for {doc.get('apiVersion')}/{doc.get('kind')}")
+
+def checked_objects(directory, shown):
+    """Every object of the directory's manifests (not its kustomization), walked against its
+    API type; yields (file name, where, object) for the rules below."""
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".yaml") or name == "kustomization.yaml":
             continue
-        before = len(problems)
-        walk(doc, model, where)
-        if len(problems) == before:
-            try:
-                api.deserialize(Raw(doc), model)   # required fields, enum-free type coercion
-            except (ValueError, TypeError) as err:
-                problems.append(f"{where}: {err}")
-        objects[(doc["kind"], doc["metadata"]["name"])] = (name, doc)
+        for doc in yaml.safe_load_all(open(os.path.join(directory, name), encoding="utf-8")):
+            where = f"{shown}/{name}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
+            model = MODELS.get((doc.get("apiVersion"), doc.get("kind")))
+            if model is None:
+                problems.append(f"{where}: no schema here for {doc.get('apiVersion')}/{doc.get('kind')}")
+                continue
+            before = len(problems)
+            walk(doc, model, where)
+            if len(problems) == before:
+                try:
+                    api.deserialize(Raw(doc), model)   # required fields, enum-free type coercion
+                except (ValueError, TypeError) as err:
+                    problems.append(f"{where}: {err}")
+            yield name, where, doc
+
+objects = {}
+for name, _, doc in checked_objects(k8s, "k8s"):
+    objects[(doc["kind"], doc["metadata"]["name"])] = (name, doc)
 
 kust = yaml.safe_load(open(os.path.join(k8s, "kustomization.yaml"), encoding="utf-8"))
 listed = set(kust.get("resources", []))
@@ -399,45 +406,32 @@ for name in sorted(present - set(listed)):
     problems.append(f"scaled/kustomization.yaml does not list {name}")
 image_names = {i["name"] for i in kust.get("images", [])}
 roles = {}
-for name in sorted(present):
-    for doc in yaml.safe_load_all(open(os.path.join(scaled, name), encoding="utf-8")):
-        where = f"k8s/scaled/{name}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
-        model = MODELS.get((doc.get("apiVersion"), doc.get("kind")))
-        if model is None:
-            problems.append(f"{where}: no schema here for {doc.get('apiVersion')}/{doc.get('kind')}")
-            continue
-        before = len(problems)
-        walk(doc, model, where)
-        if len(problems) == before:
-            try:
-                api.deserialize(Raw(doc), model)
-            except (ValueError, TypeError) as err:
-                problems.append(f"{where}: {err}")
-        if doc["kind"] != "Deployment":
-            continue
-        pod = doc["spec"]["template"]["spec"]
-        c = pod_checks(where, pod, "hark")
-        if not c:
-            continue
-        args = c.get("args", [])
-        role = args[args.index("--role") + 1] if "--role" in args else None
-        check(role in ("fetch", "process", "serve"), f"{where}: args must name --role fetch, process or serve")
-        roles[role] = doc
-        grace = grace_of(args)
-        check(grace is not None and pod.get("terminationGracePeriodSeconds", 30) > grace,
-              f"{where}: terminationGracePeriodSeconds must exceed --grace ({grace}s)")
-        check(any(e.get("secretRef", {}).get("name") == "hark-secrets" for e in c.get("envFrom", [])),
-              f"{where}: envFrom secret hark-secrets (HARK_STORE_URL, HARK_BUS_URL)")
-        check(c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", f"{where}: liveness on /healthz")
-        ann = doc["spec"]["template"]["metadata"].get("annotations", {})
-        check(ann.get("prometheus.io/scrape") == "true", f"{where}: prometheus.io annotations")
-        if role == "serve":
-            check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", f"{where}: readiness on /readyz")
-        else:
-            metrics_addr = args[args.index("--metrics-addr") + 1] if "--metrics-addr" in args else ""
-            port = metrics_addr.rsplit(":", 1)[-1]
-            check(port.isdigit() and ann.get("prometheus.io/port") == port,
-                  f"{where}: --metrics-addr and the prometheus.io/port annotation must agree")
+for name, where, doc in checked_objects(scaled, "k8s/scaled"):
+    if doc["kind"] != "Deployment":
+        continue
+    pod = doc["spec"]["template"]["spec"]
+    c = pod_checks(where, pod, "hark")
+    if not c:
+        continue
+    args = c.get("args", [])
+    role = args[args.index("--role") + 1] if "--role" in args else None
+    check(role in ("fetch", "process", "serve"), f"{where}: args must name --role fetch, process or serve")
+    roles[role] = doc
+    grace = grace_of(args)
+    check(grace is not None and pod.get("terminationGracePeriodSeconds", 30) > grace,
+          f"{where}: terminationGracePeriodSeconds must exceed --grace ({grace}s)")
+    check(any(e.get("secretRef", {}).get("name") == "hark-secrets" for e in c.get("envFrom", [])),
+          f"{where}: envFrom secret hark-secrets (HARK_STORE_URL, HARK_BUS_URL)")
+    check(c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", f"{where}: liveness on /healthz")
+    ann = doc["spec"]["template"]["metadata"].get("annotations", {})
+    check(ann.get("prometheus.io/scrape") == "true", f"{where}: prometheus.io annotations")
+    if role == "serve":
+        check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", f"{where}: readiness on /readyz")
+    else:
+        metrics_addr = args[args.index("--metrics-addr") + 1] if "--metrics-addr" in args else ""
+        port = metrics_addr.rsplit(":", 1)[-1]
+        check(port.isdigit() and ann.get("prometheus.io/port") == port,
+              f"{where}: --metrics-addr and the prometheus.io/port annotation must agree")
 for role in ("fetch", "process", "serve"):
     check(role in roles, f"k8s/scaled: no Deployment runs --role {role}")
 
@@ -477,19 +471,16 @@ else
     cp "$DEPLOY/compose.yaml" "$WORK/compose/deploy/"
     cp "$ROOT/hark.example.toml" "$WORK/compose/deploy/hark.toml"
     cp "$DEPLOY/secrets.env.example" "$WORK/compose/deploy/secrets.env"
-    if out="$(cd "$WORK/compose/deploy" && $compose -f compose.yaml config -q 2>&1)" \
-        && ! grep -qi 'error\|invalid\|unsupported' <<<"$out"; then
-        ok "compose.yaml valid ($compose config)"
-    else
-        fail "compose.yaml ($compose config)" "$out"
-    fi
     cp "$DEPLOY/compose.scaled.yaml" "$WORK/compose/deploy/"
-    if out="$(cd "$WORK/compose/deploy" && POSTGRES_PASSWORD=placeholder $compose -f compose.scaled.yaml config -q 2>&1)" \
-        && ! grep -qi 'error\|invalid\|unsupported' <<<"$out"; then
-        ok "compose.scaled.yaml valid ($compose config)"
-    else
-        fail "compose.scaled.yaml ($compose config)" "$out"
-    fi
+    for file in compose.yaml compose.scaled.yaml; do
+        # The scaled file's PostgreSQL password comes from the environment (.env).
+        if out="$(cd "$WORK/compose/deploy" && POSTGRES_PASSWORD=placeholder $compose -f "$file" config -q 2>&1)" \
+            && ! grep -qi 'error\|invalid\|unsupported' <<<"$out"; then
+            ok "$file valid ($compose config)"
+        else
+            fail "$file ($compose config)" "$out"
+        fi
+    done
 fi
 if py_has yaml; then
     if out="$("$PY" - "$DEPLOY/compose.yaml" <<'PY' 2>&1

@@ -134,18 +134,7 @@ impl Bus {
         };
         // Processes started together (a fetcher and its workers) race to create the stream:
         // the loser's create fails ("subjects overlap"), and looking again finds it.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match jetstream.get_or_create_stream(config.clone()).await {
-                Ok(_) => break,
-                Err(err) if attempt < CREATE_ATTEMPTS => {
-                    tracing::debug!(error = %err, attempt, "creating the page stream; looking again");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(err) => return Err(stream_error("creating the page stream")(&err)),
-            }
-        }
+        get_or_create("creating the page stream", || jetstream.get_or_create_stream(config.clone())).await?;
         Ok(Self { jetstream, url: url.to_owned() })
     }
 
@@ -176,18 +165,9 @@ impl Bus {
             ..consumer::pull::Config::default()
         };
         // Workers started together race to create the consumer, as processes do the stream.
-        let mut attempt = 0;
-        let consumer = loop {
-            attempt += 1;
-            match stream.get_or_create_consumer(CONSUMER, config.clone()).await {
-                Ok(consumer) => break consumer,
-                Err(err) if attempt < CREATE_ATTEMPTS => {
-                    tracing::debug!(error = %err, attempt, "creating the process consumer; looking again");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(err) => return Err(stream_error("opening the process consumer")(&err)),
-            }
-        };
+        let consumer =
+            get_or_create("opening the process consumer", || stream.get_or_create_consumer(CONSUMER, config.clone()))
+                .await?;
         let messages = consumer.messages().await.map_err(|err| stream_error("reading pages")(&err))?;
         Ok(Pages { messages })
     }
@@ -198,6 +178,27 @@ impl Bus {
             self.jetstream.get_stream(STREAM).await.map_err(|err| stream_error("opening the page stream")(&err))?;
         let info = stream.info().await.map_err(|err| stream_error("reading the stream's state")(&err))?;
         Ok(info.state.messages)
+    }
+}
+
+/// `attempt()` (a get-or-create), tried again a moment later when another process was
+/// creating the same thing, up to [`CREATE_ATTEMPTS`] times.
+async fn get_or_create<T, E, F>(what: &'static str, mut attempt: impl FnMut() -> F) -> Result<T, BusError>
+where
+    F: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Ok(found) => return Ok(found),
+            Err(err) if tries < CREATE_ATTEMPTS => {
+                tracing::debug!(error = %err, tries, "{what}; looking again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                tries += 1;
+            }
+            Err(err) => return Err(stream_error(what)(&err)),
+        }
     }
 }
 

@@ -142,6 +142,45 @@ pub fn engine_of(url: &str) -> Option<Engine> {
     }
 }
 
+/// How long opening a PostgreSQL store keeps trying a server it cannot reach.
+pub const POSTGRES_OPEN_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Whether opening failed because the database could not be reached or dropped the connection
+/// (a server starting or restarting, connections terminated by an administrator), so that
+/// opening again may succeed; not for errors the database answered with, such as a wrong
+/// password or a missing database.
+fn is_connection_loss(error: &StoreError) -> bool {
+    use sqlx::migrate::MigrateError;
+    let source = match error {
+        StoreError::Open { source, .. } => source,
+        StoreError::Migrate {
+            source: MigrateError::Execute(source) | MigrateError::ExecuteMigration(source, _),
+            ..
+        } => source,
+        _ => return false,
+    };
+    match source {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        // Class 08: connection exceptions; 57P01-57P03: the server shutting down or starting.
+        sqlx::Error::Database(database) => {
+            database.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+        }
+        _ => false,
+    }
+}
+
+/// An error with its causes, one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A handle on the store; cheap to clone (it wraps a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -197,11 +236,32 @@ impl Store {
         Self::open_pool(Engine::Sqlite, &url, path.to_owned(), 4, PRAGMAS).await
     }
 
+    /// Opens a PostgreSQL store. A server that cannot be reached or drops the connection while
+    /// the schema is checked or migrated (restarting, connections cut by an operator) is tried
+    /// again for [`POSTGRES_OPEN_PATIENCE`], each attempt logged, so that processes started
+    /// with (or just before) the database wait for it instead of exiting.
     async fn open_postgres(url: &str) -> Result<Self> {
         let shown = PathBuf::from(redact_url(url));
-        // Sixteen connections: the stages of one process, the server's handlers and the
-        // alert loop share them.
-        Self::open_pool(Engine::Postgres, url, shown, 16, &["SET client_min_messages = WARNING"]).await
+        let started = std::time::Instant::now();
+        let mut wait = Duration::from_millis(250);
+        loop {
+            // Sixteen connections: the stages of one process, the server's handlers and the
+            // alert loop share them.
+            let opened =
+                Self::open_pool(Engine::Postgres, url, shown.clone(), 16, &["SET client_min_messages = WARNING"]).await;
+            match opened {
+                Err(err) if is_connection_loss(&err) && started.elapsed() + wait < POSTGRES_OPEN_PATIENCE => {
+                    tracing::warn!(
+                        store = %shown.display(),
+                        error = %error_chain(&err),
+                        "PostgreSQL is not reachable; trying again in {wait:?}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                opened => return opened,
+            }
+        }
     }
 
     async fn open_pool(

@@ -199,3 +199,36 @@ async fn fetchers_in_several_processes_never_share_a_request_slot() {
     let expected: Vec<DateTime<Utc>> = (0..60).map(|n| at(0) + Duration::milliseconds(500 * n)).collect();
     assert_eq!(slots, expected, "60 slots, 500 ms apart, none given twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_waits_for_a_server_that_is_not_up_yet_but_not_for_a_wrong_database() {
+    let Some(url) = fresh_database("late").await else { return };
+    let (prefix, rest) = url.split_once('@').expect("the URL names a host");
+    let (server, database) = rest.split_once('/').expect("the URL names a database");
+    // A port nothing listens on yet; 1.5 s on, a proxy to the real server opens there, as a
+    // PostgreSQL still starting up would.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = server.to_owned();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            let mut upstream = tokio::net::TcpStream::connect(&server).await.unwrap();
+            tokio::spawn(async move { drop(tokio::io::copy_bidirectional(&mut client, &mut upstream).await) });
+        }
+    });
+    let late = format!("{prefix}@127.0.0.1:{port}/{database}");
+    let started = std::time::Instant::now();
+    let store = Store::connect(&late).await.expect("the store opens once the server is up");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "it opened before the server was up");
+    assert_eq!(store.save_page("r", &mentions("late", 2), None).await.unwrap().inserted.len(), 2, "and saves");
+    store.close().await;
+
+    // A server that answers, and answers no: said at once, not waited out.
+    let missing = format!("{prefix}@127.0.0.1:{port}/hark_store_no_such_database");
+    let started = std::time::Instant::now();
+    let err = Store::connect(&missing).await.expect_err("no such database");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "a refusal is not retried: {err:?}");
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+}

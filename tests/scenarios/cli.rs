@@ -97,3 +97,23 @@ fn connectors_come_from_the_registry() {
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("available: reddit, hackernews, mastodon"), "{}", missing.stderr);
 }
+
+#[test]
+fn bench_pipeline_sends_every_post_through_both_ways_and_beside_the_bare_encoder() {
+    let ws = Workspace::new();
+    let report = ws.run(&["bench", "pipeline", "--copies", "1", "--page", "50", "--json"]);
+    report.assert_ok();
+    let report = report.json();
+    let mentions = report["mentions"].as_u64().unwrap();
+    assert!(mentions > 400, "the bundled sample: {report}");
+    assert_eq!(report["stored"].as_u64(), Some(mentions), "every post stored: {report}");
+    assert_eq!(report["pages"].as_u64(), Some(mentions.div_ceil(50)), "{report}");
+    assert!(report["queue_items"].as_u64().unwrap() > 0, "the sample fills the queues: {report}");
+    for rate in ["pipeline_mentions_per_second", "page_by_page_mentions_per_second", "encoder_texts_per_second"] {
+        assert!(report[rate].as_f64().unwrap() > 0.0, "{rate}: {report}");
+    }
+    assert!(report["startup_seconds"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(report["peak_rss_mb"].as_f64().unwrap() > 50.0, "the model is in memory: {report}");
+    let ratio = report["ratio_to_encoder"].as_f64().unwrap();
+    assert!(ratio > 0.0 && ratio.is_finite(), "{report}");
+}

@@ -62,7 +62,7 @@ pub struct BenchReport {
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     proc_status_mib("self", "VmHWM")
 }
 
@@ -94,7 +94,7 @@ pub async fn classify(caller: &Caller, request: &ClassifyBenchRequest) -> AppRes
     };
     tokio::task::spawn_blocking(move || -> anyhow::Result<BenchReport> {
         let started = Instant::now();
-        let mut classifier = load_default(EncoderOptions { threads, batch_size, int8 })?;
+        let mut classifier = load_default(EncoderOptions { threads, batch_size, int8, ..EncoderOptions::default() })?;
         let startup_seconds = started.elapsed().as_secs_f64();
         classifier.set_cues(false);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -116,7 +116,7 @@ pub async fn classify(caller: &Caller, request: &ClassifyBenchRequest) -> AppRes
             let quantised = classifier.encoder().embed(&refs)?;
             let mut full = hark_classifier::Encoder::load(
                 &hark_classifier::ModelPaths::locate()?,
-                EncoderOptions { threads, batch_size, int8: false },
+                EncoderOptions { threads, batch_size, int8: false, ..EncoderOptions::default() },
             )?;
             let reference = full.embed(&refs)?;
             let cosines: Vec<f64> = quantised

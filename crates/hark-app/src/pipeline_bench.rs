@@ -3,17 +3,27 @@
 //! to every page), beside the bare encoder on the same texts measured in the same run, so the
 //! report says how much of the time the model takes and how much the rest.
 //!
-//! The pipeline runs on a scratch data directory (removed afterwards) with the default
-//! configuration. The input is repeated `copies` times, each copy under other external ids,
-//! so that nothing is a duplicate.
+//! Two ways through are timed, each on its own scratch data directory (removed afterwards)
+//! with the default configuration:
+//! - **staged**, what `hark run` does: pages go through the score and commit stages
+//!   ([`hark_pipeline::service::spawn_stages`], the service's default channel and batch sizes),
+//!   so the model scores batches that span pages while earlier pages are saved;
+//! - **page by page**, what `hark ingest` does: each page scored, then saved, in turn.
+//!
+//! The input is repeated `copies` times, each copy under other external ids, so that nothing
+//! is a duplicate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use hark_classifier::EncoderOptions;
 use hark_classifier::classifier::load_default;
 use hark_core::Mention;
+use hark_pipeline::Pipeline;
 use hark_pipeline::mention_file::MentionFile;
+use hark_pipeline::pull::PageJob;
+use hark_pipeline::service::{ServiceOptions, spawn_stages};
 use serde::Serialize;
 
 use crate::access::{Caller, Permission};
@@ -39,14 +49,30 @@ pub struct PipelineBenchReport {
     pub mentions: usize,
     pub pages: usize,
     pub parse_seconds: f64,
-    /// Every page through `process_page`, model included.
+    /// Every page through the score and commit stages (`hark run`'s path), model included.
     pub pipeline_seconds: f64,
     pub pipeline_mentions_per_second: f64,
+    /// Every page through `process_page` in turn (`hark ingest`'s path), model included.
+    pub page_by_page_seconds: f64,
+    pub page_by_page_mentions_per_second: f64,
+    /// Of the page-by-page seconds: preparing pages (dedupe, language, which are stored).
+    pub page_by_page_prepare_seconds: f64,
+    /// Of the page-by-page seconds: scoring (tokeniser, encoder, heads).
+    pub page_by_page_score_seconds: f64,
+    /// Of the page-by-page seconds: committing (persist with the cursor, match, route, index).
+    pub page_by_page_commit_seconds: f64,
     /// The bare encoder (tokenise + ONNX Runtime session) over the same texts.
     pub encoder_seconds: f64,
     pub encoder_texts_per_second: f64,
-    /// The pipeline's rate over the encoder's: 1.0 would mean the rest costs nothing.
+    /// The staged pipeline's rate over the encoder's: 1.0 would mean the rest costs nothing.
     pub ratio_to_encoder: f64,
+    /// The page-by-page rate over the encoder's.
+    pub page_by_page_ratio_to_encoder: f64,
+    /// Start-up: from nothing loaded to a pipeline ready to take pages (the encoder, the
+    /// heads, the store, the index), as `hark run` starts.
+    pub startup_seconds: f64,
+    /// Peak resident memory of the whole benchmark process, in MiB.
+    pub peak_rss_mb: f64,
     /// Mentions the pipeline stored (all, when the copies did their job).
     pub stored: i64,
     /// Queue items routing made.
@@ -75,40 +101,175 @@ pub async fn pipeline(caller: &Caller, request: &PipelineBenchRequest) -> AppRes
         .collect();
     let parse_seconds = started.elapsed().as_secs_f64();
 
-    let scratch = std::env::temp_dir().join(format!("hark-bench-pipeline-{}", std::process::id()));
+    let texts: Vec<String> = mentions.iter().map(hark_pipeline::classify::text_for).collect();
+    let page = request.page.max(1);
+    let staged = in_scratch("staged", |app| staged(app, mentions.clone(), page)).await?;
+    let page_by_page = in_scratch("pages", |app| page_by_page(app, mentions, page)).await?;
+    if (page_by_page.stored, page_by_page.queue_items) != (staged.stored, staged.queue_items) {
+        return Err(AppError::internal(
+            "comparing the two ways through",
+            anyhow::anyhow!(
+                "staged stored {} and routed {}, page by page stored {} and routed {}",
+                staged.stored,
+                staged.queue_items,
+                page_by_page.stored,
+                page_by_page.queue_items
+            ),
+        ));
+    }
+    let encoder_seconds = bare_encoder(texts).await?;
+    let n = staged.mentions as f64;
+    Ok(PipelineBenchReport {
+        mentions: staged.mentions,
+        pages: staged.pages,
+        parse_seconds,
+        pipeline_seconds: staged.seconds,
+        pipeline_mentions_per_second: n / staged.seconds,
+        page_by_page_seconds: page_by_page.seconds,
+        page_by_page_mentions_per_second: n / page_by_page.seconds,
+        page_by_page_prepare_seconds: page_by_page.split.unwrap_or_default()[0],
+        page_by_page_score_seconds: page_by_page.split.unwrap_or_default()[1],
+        page_by_page_commit_seconds: page_by_page.split.unwrap_or_default()[2],
+        encoder_seconds,
+        encoder_texts_per_second: n / encoder_seconds,
+        ratio_to_encoder: encoder_seconds / staged.seconds,
+        page_by_page_ratio_to_encoder: encoder_seconds / page_by_page.seconds,
+        startup_seconds: staged.startup_seconds,
+        peak_rss_mb: crate::bench::peak_rss_mb(),
+        stored: staged.stored,
+        queue_items: staged.queue_items,
+    })
+}
+
+/// One timed way through, and what it left in the store.
+struct Pass {
+    /// From nothing loaded to a ready pipeline.
+    startup_seconds: f64,
+    mentions: usize,
+    pages: usize,
+    seconds: f64,
+    stored: i64,
+    queue_items: i64,
+    /// Page by page: seconds preparing (dedupe, language, lookup), scoring, and committing
+    /// (persist, match, route, index).
+    split: Option<[f64; 3]>,
+}
+
+/// Runs `pass` on an app over a scratch data directory of its own, removed afterwards.
+async fn in_scratch<F, Fut>(name: &str, pass: F) -> AppResult<Pass>
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = AppResult<(App, Pass)>>,
+{
+    let scratch = std::env::temp_dir().join(format!("hark-bench-pipeline-{}-{name}", std::process::id()));
+    drop(std::fs::remove_dir_all(&scratch));
     let options =
         AppOptions { config_path: scratch.join("hark.toml"), config_explicit: false, data_dir: scratch.join("data") };
     let app = App::with_config(options, Config::default(), ConfigOrigin::Default);
-    let result = run(&app, mentions, request.page.max(1), parse_seconds).await;
-    app.close().await;
+    let result = match pass(app).await {
+        Ok((app, pass)) => {
+            app.close().await;
+            Ok(pass)
+        }
+        Err(err) => Err(err),
+    };
     drop(std::fs::remove_dir_all(&scratch));
     result
 }
 
-async fn run(app: &App, mentions: Vec<Mention>, page: usize, parse_seconds: f64) -> AppResult<PipelineBenchReport> {
-    let texts: Vec<String> = mentions.iter().map(hark_pipeline::classify::text_for).collect();
-    let pipeline = app.pipeline(true).await?;
-    let count = mentions.len();
-    let mut pages = 0;
-    let started = Instant::now();
+fn pages_of(mentions: Vec<Mention>, page: usize) -> Vec<Vec<Mention>> {
     let mut rest = mentions.into_iter().peekable();
+    let mut pages = Vec::new();
     while rest.peek().is_some() {
-        let chunk: Vec<Mention> = rest.by_ref().take(page).collect();
+        pages.push(rest.by_ref().take(page).collect());
+    }
+    pages
+}
+
+/// `hark run`'s way: the score and commit stages, every page answered before the clock stops.
+async fn staged(app: App, mentions: Vec<Mention>, page: usize) -> AppResult<(App, Pass)> {
+    let loading = Instant::now();
+    let pipeline = Arc::new(app.pipeline(true).await?);
+    let startup_seconds = loading.elapsed().as_secs_f64();
+    let count = mentions.len();
+    let pages = pages_of(mentions, page);
+    let defaults = ServiceOptions::default();
+    let started = Instant::now();
+    let (jobs, stages) = spawn_stages(Arc::clone(&pipeline), defaults.channel_pages, defaults.batch_texts);
+    let sender = tokio::spawn(async move {
+        let mut answers = Vec::new();
+        for (number, mentions) in pages.into_iter().enumerate() {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let cursor = Some(format!("page-{}", number + 1));
+            let job = PageJob { source_id: "bench".to_owned(), run_id: 0, mentions, cursor, reply };
+            if jobs.send(job).await.is_err() {
+                break;
+            }
+            answers.push(answer);
+        }
+        answers
+    });
+    let answers = sender.await.internal("the page sender stopped")?;
+    let pages = answers.len();
+    for answer in answers {
+        answer.await.internal("a pipeline stage stopped")?.described()?;
+    }
+    stages.await.internal("a pipeline stage stopped")?;
+    let pass = finish(&pipeline, count, pages, started, startup_seconds).await?;
+    Ok((app, pass))
+}
+
+/// `hark ingest`'s way: each page through `process_page` in turn.
+async fn page_by_page(app: App, mentions: Vec<Mention>, page: usize) -> AppResult<(App, Pass)> {
+    let loading = Instant::now();
+    let pipeline = app.pipeline(true).await?;
+    let startup_seconds = loading.elapsed().as_secs_f64();
+    let count = mentions.len();
+    let started = Instant::now();
+    let mut pages = 0;
+    let mut split = [0.0; 3];
+    for chunk in pages_of(mentions, page) {
         pages += 1;
         let cursor = format!("page-{pages}");
-        pipeline.process_page("bench", chunk, Some(&cursor)).await.described()?;
+        // The three steps of `process_page`, each timed.
+        let step = Instant::now();
+        let mut prepared = pipeline.prepare_page("bench", chunk).await.described()?;
+        split[0] += step.elapsed().as_secs_f64();
+        let step = Instant::now();
+        pipeline.score_pages(std::slice::from_mut(&mut prepared)).await.described()?;
+        split[1] += step.elapsed().as_secs_f64();
+        let step = Instant::now();
+        pipeline.commit_page("bench", prepared, Some(&cursor)).await.described()?;
+        split[2] += step.elapsed().as_secs_f64();
     }
+    let mut pass = finish(&pipeline, count, pages, started, startup_seconds).await?;
+    pass.split = Some(split);
+    Ok((app, pass))
+}
+
+/// Commits the index, stops the clock and counts what was stored.
+async fn finish(
+    pipeline: &Pipeline,
+    mentions: usize,
+    pages: usize,
+    started: Instant,
+    startup_seconds: f64,
+) -> AppResult<Pass> {
     if let Some(indexer) = pipeline.indexer() {
         indexer.commit().internal("committing the index")?;
     }
-    let pipeline_seconds = started.elapsed().as_secs_f64();
+    let seconds = started.elapsed().as_secs_f64();
     let store = pipeline.store();
     let stored = store.count_mentions().await.internal("counting mentions")?;
     let queue_items =
         store.queue_counts().await.internal("counting queue items")?.iter().map(|count| count.count).sum();
+    Ok(Pass { startup_seconds, mentions, pages, seconds, stored, queue_items, split: None })
+}
 
-    // The bare encoder, same texts, same process, after the pipeline (so both run warm).
-    let encoder_seconds = tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
+/// The bare encoder on the same texts, after both passes (so it runs warm): one call over all
+/// of them, length-sorted across the whole set, its best case.
+async fn bare_encoder(texts: Vec<String>) -> AppResult<f64> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
         let mut classifier = load_default(EncoderOptions::default())?;
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         classifier.encoder().embed(&refs[..refs.len().min(64)])?;
@@ -118,20 +279,7 @@ async fn run(app: &App, mentions: Vec<Mention>, page: usize, parse_seconds: f64)
     })
     .await
     .internal("the encoder benchmark stopped")?
-    .described()?;
-    let n = count as f64;
-    Ok(PipelineBenchReport {
-        mentions: count,
-        pages,
-        parse_seconds,
-        pipeline_seconds,
-        pipeline_mentions_per_second: n / pipeline_seconds,
-        encoder_seconds,
-        encoder_texts_per_second: n / encoder_seconds,
-        ratio_to_encoder: encoder_seconds / pipeline_seconds,
-        stored,
-        queue_items,
-    })
+    .described()
 }
 
 /// The mentions of a file as `hark ingest` reads them, or of the bundled sample.

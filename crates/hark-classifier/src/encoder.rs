@@ -23,6 +23,10 @@ pub const MAX_TOKENS: usize = 128;
 /// Texts per forward pass.
 pub const DEFAULT_BATCH: usize = 32;
 
+/// Padded tokens per batch at most by default (texts × the longest text's tokens): 32 texts
+/// of up to 32 tokens, fewer longer ones. See `token_budget_batches`.
+pub const DEFAULT_BATCH_TOKENS: usize = 1024;
+
 /// The encoder's directory inside a models directory (the frozen all-MiniLM-L6-v2).
 pub const FROZEN_ENCODER: &str = "all-MiniLM-L6-v2";
 /// The fine-tuned encoder `make model` exports beside it (all-MiniLM-L6-v2 with the committed
@@ -172,13 +176,16 @@ pub struct EncoderOptions {
     /// ONNX Runtime intra-op threads; 0 means one per available core.
     pub threads: usize,
     pub batch_size: usize,
+    /// Padded tokens per batch at most (texts × the longest text's tokens); a batch always
+    /// holds at least one text.
+    pub batch_tokens: usize,
     /// Use `model.int8.onnx` (dynamically quantised) instead of the fp32 graph.
     pub int8: bool,
 }
 
 impl Default for EncoderOptions {
     fn default() -> Self {
-        Self { threads: 0, batch_size: DEFAULT_BATCH, int8: false }
+        Self { threads: 0, batch_size: DEFAULT_BATCH, batch_tokens: DEFAULT_BATCH_TOKENS, int8: false }
     }
 }
 
@@ -187,6 +194,7 @@ pub struct Encoder {
     session: Session,
     tokenizer: Tokenizer,
     batch_size: usize,
+    batch_tokens: usize,
     threads: usize,
     /// Whether the graph computes pooling itself (`sentence_embedding` output).
     pooled_output: bool,
@@ -244,7 +252,15 @@ impl Encoder {
             .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..TruncationParams::default() }))
             .map_err(|err| ClassifierError::Runtime { context: "configuring truncation", message: err.to_string() })?;
         let pad_id = tokenizer.token_to_id("[PAD]").map_or(0, i64::from);
-        Ok(Self { session, tokenizer, batch_size: options.batch_size.max(1), threads, pooled_output, pad_id })
+        Ok(Self {
+            session,
+            tokenizer,
+            batch_size: options.batch_size.max(1),
+            batch_tokens: options.batch_tokens,
+            threads,
+            pooled_output,
+            pad_id,
+        })
     }
 
     pub fn batch_size(&self) -> usize {
@@ -267,11 +283,14 @@ impl Encoder {
             .encode_batch(texts.to_vec(), true)
             .map_err(|err| ClassifierError::Runtime { context: "tokenising", message: err.to_string() })?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
-        if sort_by_length {
-            order.sort_by_key(|index| encodings[*index].get_ids().len());
-        }
         let mut embeddings = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(self.batch_size) {
+        let chunks: Vec<&[usize]> = if sort_by_length {
+            order.sort_by_key(|index| encodings[*index].get_ids().len());
+            token_budget_batches(&order, |index| encodings[index].get_ids().len(), self.batch_size, self.batch_tokens)
+        } else {
+            order.chunks(self.batch_size).collect()
+        };
+        for chunk in chunks {
             let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|index| &encodings[*index]).collect();
             let vectors = self.run_batch(&batch)?;
             for (index, vector) in chunk.iter().zip(vectors) {
@@ -282,7 +301,8 @@ impl Encoder {
     }
 
     /// The bare-session baseline for benchmarks: tokenises first (untimed), then times only the
-    /// ONNX Runtime calls on length-sorted batches padded to their longest text. Returns the
+    /// ONNX Runtime calls on length-sorted batches padded to their longest text, cut as
+    /// `embed` cuts them. Returns the
     /// seconds spent in the session.
     pub fn time_bare_session(&mut self, texts: &[&str]) -> Result<f64, ClassifierError> {
         let mut encodings = self
@@ -290,9 +310,12 @@ impl Encoder {
             .encode_batch(texts.to_vec(), true)
             .map_err(|err| ClassifierError::Runtime { context: "tokenising", message: err.to_string() })?;
         encodings.sort_by_key(|encoding| encoding.get_ids().len());
+        let order: Vec<usize> = (0..encodings.len()).collect();
+        let batches =
+            token_budget_batches(&order, |index| encodings[index].get_ids().len(), self.batch_size, self.batch_tokens);
         let started = std::time::Instant::now();
-        for chunk in encodings.chunks(self.batch_size) {
-            let batch: Vec<&tokenizers::Encoding> = chunk.iter().collect();
+        for chunk in batches {
+            let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|index| &encodings[*index]).collect();
             self.run_batch(&batch)?;
         }
         Ok(started.elapsed().as_secs_f64())
@@ -336,6 +359,31 @@ impl Encoder {
 }
 
 /// Mean of the token vectors under the mask, L2-normalised.
+/// Cuts `order` (indices sorted by token length, shortest first) into batches of at most
+/// `batch_size` texts whose padded size (texts × the longest text's tokens) stays within
+/// `batch_tokens`, a batch always taking at least one text. Short texts then run in full
+/// batches and long ones in small batches, so that a few long posts do not pad many short ones
+/// (attention grows with the square of the padded length).
+fn token_budget_batches(
+    order: &[usize],
+    tokens: impl Fn(usize) -> usize,
+    batch_size: usize,
+    batch_tokens: usize,
+) -> Vec<&[usize]> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    for end in 1..=order.len() {
+        let count = end - start;
+        let closes =
+            end == order.len() || count == batch_size.max(1) || (count + 1) * tokens(order[end]) > batch_tokens;
+        if closes {
+            batches.push(&order[start..end]);
+            start = end;
+        }
+    }
+    batches
+}
+
 fn mean_pool(hidden: &[f32], mask: &[i64]) -> Vec<f32> {
     let mut sum = vec![0.0f32; DIMENSIONS];
     let mut count = 0.0f32;
@@ -372,6 +420,24 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 mod tests {
     use super::*;
     use crate::classifier::heads_dir;
+
+    #[test]
+    fn batches_hold_many_short_texts_and_few_long_ones_and_every_text_once() {
+        // Token lengths, already sorted as `embed` sorts them.
+        let lengths = [5, 6, 8, 8, 10, 30, 60, 120, 128, 128];
+        let order: Vec<usize> = (0..lengths.len()).collect();
+        let batches = token_budget_batches(&order, |index| lengths[index], 4, 128);
+        let sizes: Vec<usize> = batches.iter().map(|batch| batch.len()).collect();
+        // 4 short ones (the batch size caps them), then as many as fit 128 padded tokens, and a
+        // text longer than the budget alone.
+        assert_eq!(sizes, [4, 2, 1, 1, 1, 1]);
+        assert_eq!(batches.concat(), order, "every text once, in order");
+        for batch in &batches {
+            let longest = batch.iter().map(|index| lengths[*index]).max().unwrap();
+            assert!(batch.len() == 1 || batch.len() * longest <= 128, "{batch:?}");
+        }
+        assert!(token_budget_batches(&[], |_| 1, 4, 128).is_empty());
+    }
 
     fn touch(path: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

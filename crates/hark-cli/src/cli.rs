@@ -652,9 +652,12 @@ used. Build with --release for real figures.")]
     /// Whole-pipeline throughput on a mention file, beside the bare encoder on the same texts
     #[command(long_about = "Throughput of the whole pipeline on a mention file (the JSONL that `hark ingest` \
 reads; default: the bundled sample): every page goes through what `hark ingest` and `hark run` do to it \
-(dedupe, score, save with the cursor, match, route, index) in a scratch data directory; then the bare \
-encoder (tokenise + ONNX Runtime session) runs over the same texts in the same process. Reports both \
-rates and their ratio: how much of the time is the model's. Build with --release for real figures.")]
+(dedupe, score, save with the cursor, match, route, index), twice, each time in a scratch data directory \
+of its own: staged as `hark run` does it (the model scores batches spanning pages while earlier pages are \
+saved) and page by page as `hark ingest` does it. Both must store and route the same. Then the bare \
+encoder (tokenise + ONNX Runtime session) runs over the same texts in the same process, in one call \
+length-sorted across the whole set (its best case). Reports the rates and their ratios to the encoder's: \
+how much of the time is the model's. Build with --release for real figures.")]
     Pipeline {
         /// A mention file (JSONL)
         #[arg(long, value_name = "FILE")]

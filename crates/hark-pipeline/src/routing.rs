@@ -632,6 +632,7 @@ impl RoutingStage {
                     best.insert(found.mention_id.clone(), (found.state, found.confidence, found.customer_id));
                 }
             }
+            let mut decided = Vec::new();
             for mention in &mentions {
                 let Some(signals) = &mention.signals else { continue };
                 let link = match best.get(&mention.id) {
@@ -652,8 +653,13 @@ impl RoutingStage {
                     summary.no_queue += 1;
                     continue;
                 };
-                let write = RouteWrite {
-                    mention_id: &mention.id,
+                decided.push((&mention.id, decision));
+            }
+            // The chunk's decisions in one transaction.
+            let writes: Vec<RouteWrite<'_>> = decided
+                .iter()
+                .map(|(mention_id, decision)| RouteWrite {
+                    mention_id,
                     queue: decision.queue,
                     reason: &decision.reason,
                     priority: decision.priority,
@@ -663,8 +669,9 @@ impl RoutingStage {
                     actor: trigger.actor,
                     cause: trigger.cause,
                     now,
-                };
-                let outcome = store.route_item(&write).await?;
+                })
+                .collect();
+            for ((_, decision), outcome) in decided.iter().zip(store.route_items(&writes).await?) {
                 summary.count(decision.queue, outcome);
             }
         }

@@ -43,7 +43,9 @@ pub struct ServiceOptions {
     pub max_concurrent: usize,
     /// Pages waiting in each channel between stages at most.
     pub channel_pages: usize,
-    /// Texts per classifier batch at most (pages are batched together up to this).
+    /// Texts per classifier batch at most: pages waiting to be scored are scored together up
+    /// to this (none is waited for). Larger sets sort by length better, so less padding: on
+    /// 100-post pages, scoring 5 pages at once is about 5% faster than one by one.
     pub batch_texts: usize,
     /// A fetch without an answer for this long is a stalled source.
     pub stall_after: Duration,
@@ -66,7 +68,7 @@ impl Default for ServiceOptions {
         Self {
             max_concurrent: 4,
             channel_pages: 8,
-            batch_texts: 64,
+            batch_texts: 512,
             stall_after: Duration::from_secs(300),
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(3600),

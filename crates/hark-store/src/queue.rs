@@ -338,143 +338,24 @@ impl Store {
     /// Every change bumps the version; an unchanged item is not written at all.
     pub async fn route_item(&self, write: &RouteWrite<'_>) -> Result<RouteOutcome> {
         let mut tx = self.begin_write("starting to route an item").await?;
-        let existing = sqlx::query("SELECT * FROM queue_items WHERE mention_id = $1")
-            .bind(write.mention_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(query_error("reading a mention's queue item"))?
-            .as_ref()
-            .map(item_from_row)
-            .transpose()?;
-        let now = timestamp::encode(write.now);
-        let customer = write.customer_id.map(CustomerId::as_str);
-        let outcome = match existing {
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO queue_items (mention_id, queue, reason, priority, state, due_at, created_at,
-                        updated_at, version, tags, customer_id)
-                     VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, 1, $8, $9) RETURNING id",
-                )
-                .bind(write.mention_id.as_str())
-                .bind(write.queue.as_str())
-                .bind(write.reason)
-                .bind(write.priority)
-                .bind(write.due_at.map(timestamp::encode))
-                .bind(&now)
-                .bind(&now)
-                .bind(tags_json(write.tags))
-                .bind(customer)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(query_error("creating a queue item"))?;
-                let history = History {
-                    item_id: id,
-                    at: write.now,
-                    actor: write.actor,
-                    action: HistoryAction::Created,
-                    from: None,
-                    to: Some(write.queue.as_str()),
-                    reason: Some(write.reason),
-                };
-                append_history(&mut tx, &history).await?;
-                let payload = serde_json::json!({
-                    "id": id,
-                    "queue": write.queue,
-                    "reason": write.reason,
-                    "priority": write.priority,
-                    "mention_id": write.mention_id,
-                    "due_at": write.due_at,
-                    "tags": write.tags,
-                    "customer_id": write.customer_id,
-                });
-                let key = format!("item.created:{id}");
-                outbox::enqueue(&mut tx, "item.created", &payload, &key, write.now).await?;
-                RouteOutcome::Created(id)
-            }
-            Some(item) if item.queue != write.queue => {
-                sqlx::query(
-                    // The new queue's team has not seen it: it starts over as new, unassigned,
-                    // on the new queue's clock.
-                    "UPDATE queue_items SET queue = $1, reason = $2, priority = $3, due_at = $4, tags = $5,
-                        customer_id = $6, state = 'new', assignee = NULL, first_response_at = NULL,
-                        version = version + 1, updated_at = $7
-                     WHERE id = $8",
-                )
-                .bind(write.queue.as_str())
-                .bind(write.reason)
-                .bind(write.priority)
-                .bind(write.due_at.map(timestamp::encode))
-                .bind(tags_json(write.tags))
-                .bind(customer)
-                .bind(&now)
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error("moving a queue item"))?;
-                let mut reason = match write.cause {
-                    Some(cause) => format!("{cause}: {}", write.reason),
-                    None => write.reason.to_owned(),
-                };
-                if item.state != QueueState::New || item.assignee.is_some() {
-                    reason.push_str(&format!(
-                        " (was {}; reopened as new for the {} queue)",
-                        item.state.as_str(),
-                        write.queue.as_str()
-                    ));
-                }
-                let history = History {
-                    item_id: item.id,
-                    at: write.now,
-                    actor: write.actor,
-                    action: HistoryAction::Rerouted,
-                    from: Some(item.queue.as_str()),
-                    to: Some(write.queue.as_str()),
-                    reason: Some(&reason),
-                };
-                append_history(&mut tx, &history).await?;
-                let payload = serde_json::json!({
-                    "id": item.id,
-                    "from": item.queue,
-                    "queue": write.queue,
-                    "reason": reason,
-                    "priority": write.priority,
-                    "mention_id": write.mention_id,
-                    "due_at": write.due_at,
-                    "state": item.state,
-                    "tags": write.tags,
-                    "customer_id": write.customer_id,
-                });
-                let key = format!("item.rerouted:{}:{}", item.id, item.version + 1);
-                outbox::enqueue(&mut tx, "item.rerouted", &payload, &key, write.now).await?;
-                RouteOutcome::Rerouted { id: item.id, from: item.queue }
-            }
-            Some(item) => {
-                let same = item.reason == write.reason
-                    && item.priority == write.priority
-                    && item.tags == write.tags
-                    && item.customer_id.as_ref() == write.customer_id;
-                if same {
-                    return Ok(RouteOutcome::Unchanged(item.id));
-                }
-                sqlx::query(
-                    "UPDATE queue_items SET reason = $1, priority = $2, tags = $3, customer_id = $4,
-                        version = version + 1, updated_at = $5
-                     WHERE id = $6",
-                )
-                .bind(write.reason)
-                .bind(write.priority)
-                .bind(tags_json(write.tags))
-                .bind(customer)
-                .bind(&now)
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error("updating a queue item"))?;
-                RouteOutcome::Updated(item.id)
-            }
-        };
+        let outcome = route_in(&mut tx, write).await?;
         tx.commit().await.map_err(query_error("committing a routed item"))?;
         Ok(outcome)
+    }
+
+    /// [`Store::route_item`] for several mentions in one transaction, all or none, outcomes in
+    /// the order of `writes`: what routing a page does (one commit instead of one per post).
+    pub async fn route_items(&self, writes: &[RouteWrite<'_>]) -> Result<Vec<RouteOutcome>> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write("starting to route items").await?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for write in writes {
+            outcomes.push(route_in(&mut tx, write).await?);
+        }
+        tx.commit().await.map_err(query_error("committing routed items"))?;
+        Ok(outcomes)
     }
 
     pub async fn queue_item(&self, id: i64) -> Result<Option<QueueItem>> {
@@ -1011,6 +892,146 @@ fn history_from_row(row: &AnyRow) -> Result<HistoryEntry> {
         to_value: row.get("to_value"),
         reason: row.get("reason"),
     })
+}
+
+/// The work of [`Store::route_item`] inside the caller's transaction.
+async fn route_in(conn: &mut AnyConnection, write: &RouteWrite<'_>) -> Result<RouteOutcome> {
+    let existing = sqlx::query("SELECT * FROM queue_items WHERE mention_id = $1")
+        .bind(write.mention_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(query_error("reading a mention's queue item"))?
+        .as_ref()
+        .map(item_from_row)
+        .transpose()?;
+    let now = timestamp::encode(write.now);
+    let customer = write.customer_id.map(CustomerId::as_str);
+    let outcome = match existing {
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO queue_items (mention_id, queue, reason, priority, state, due_at, created_at,
+                    updated_at, version, tags, customer_id)
+                 VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, 1, $8, $9) RETURNING id",
+            )
+            .bind(write.mention_id.as_str())
+            .bind(write.queue.as_str())
+            .bind(write.reason)
+            .bind(write.priority)
+            .bind(write.due_at.map(timestamp::encode))
+            .bind(&now)
+            .bind(&now)
+            .bind(tags_json(write.tags))
+            .bind(customer)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(query_error("creating a queue item"))?;
+            let history = History {
+                item_id: id,
+                at: write.now,
+                actor: write.actor,
+                action: HistoryAction::Created,
+                from: None,
+                to: Some(write.queue.as_str()),
+                reason: Some(write.reason),
+            };
+            append_history(&mut *conn, &history).await?;
+            let payload = serde_json::json!({
+                "id": id,
+                "queue": write.queue,
+                "reason": write.reason,
+                "priority": write.priority,
+                "mention_id": write.mention_id,
+                "due_at": write.due_at,
+                "tags": write.tags,
+                "customer_id": write.customer_id,
+            });
+            let key = format!("item.created:{id}");
+            outbox::enqueue(&mut *conn, "item.created", &payload, &key, write.now).await?;
+            RouteOutcome::Created(id)
+        }
+        Some(item) if item.queue != write.queue => {
+            sqlx::query(
+                // The new queue's team has not seen it: it starts over as new, unassigned,
+                // on the new queue's clock.
+                "UPDATE queue_items SET queue = $1, reason = $2, priority = $3, due_at = $4, tags = $5,
+                    customer_id = $6, state = 'new', assignee = NULL, first_response_at = NULL,
+                    version = version + 1, updated_at = $7
+                 WHERE id = $8",
+            )
+            .bind(write.queue.as_str())
+            .bind(write.reason)
+            .bind(write.priority)
+            .bind(write.due_at.map(timestamp::encode))
+            .bind(tags_json(write.tags))
+            .bind(customer)
+            .bind(&now)
+            .bind(item.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(query_error("moving a queue item"))?;
+            let mut reason = match write.cause {
+                Some(cause) => format!("{cause}: {}", write.reason),
+                None => write.reason.to_owned(),
+            };
+            if item.state != QueueState::New || item.assignee.is_some() {
+                reason.push_str(&format!(
+                    " (was {}; reopened as new for the {} queue)",
+                    item.state.as_str(),
+                    write.queue.as_str()
+                ));
+            }
+            let history = History {
+                item_id: item.id,
+                at: write.now,
+                actor: write.actor,
+                action: HistoryAction::Rerouted,
+                from: Some(item.queue.as_str()),
+                to: Some(write.queue.as_str()),
+                reason: Some(&reason),
+            };
+            append_history(&mut *conn, &history).await?;
+            let payload = serde_json::json!({
+                "id": item.id,
+                "from": item.queue,
+                "queue": write.queue,
+                "reason": reason,
+                "priority": write.priority,
+                "mention_id": write.mention_id,
+                "due_at": write.due_at,
+                "state": item.state,
+                "tags": write.tags,
+                "customer_id": write.customer_id,
+            });
+            let key = format!("item.rerouted:{}:{}", item.id, item.version + 1);
+            outbox::enqueue(&mut *conn, "item.rerouted", &payload, &key, write.now).await?;
+            RouteOutcome::Rerouted { id: item.id, from: item.queue }
+        }
+        Some(item) => {
+            let same = item.reason == write.reason
+                && item.priority == write.priority
+                && item.tags == write.tags
+                && item.customer_id.as_ref() == write.customer_id;
+            if same {
+                return Ok(RouteOutcome::Unchanged(item.id));
+            }
+            sqlx::query(
+                "UPDATE queue_items SET reason = $1, priority = $2, tags = $3, customer_id = $4,
+                    version = version + 1, updated_at = $5
+                 WHERE id = $6",
+            )
+            .bind(write.reason)
+            .bind(write.priority)
+            .bind(tags_json(write.tags))
+            .bind(customer)
+            .bind(&now)
+            .bind(item.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(query_error("updating a queue item"))?;
+            RouteOutcome::Updated(item.id)
+        }
+    };
+    Ok(outcome)
 }
 
 #[cfg(test)]

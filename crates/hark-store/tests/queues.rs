@@ -334,3 +334,38 @@ async fn labels_and_views_are_recorded() {
     assert_eq!(audit[0].detail["what"], "contact details");
     assert_eq!(store.audit_log(1).await.unwrap()[0].2, "view", "the tuple form still works");
 }
+
+#[tokio::test]
+async fn routing_a_page_in_one_transaction_gives_what_one_by_one_gives_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ids) = store_with(&dir, 3).await;
+    let none: Vec<String> = Vec::new();
+    let writes: Vec<RouteWrite<'_>> = vec![
+        write(&ids[0], Queue::Service, "complaint", &none),
+        write(&ids[1], Queue::Sales, "buying intent", &none),
+        write(&ids[2], Queue::Community, "uncertain", &none),
+    ];
+    let outcomes = store.route_items(&writes).await.unwrap();
+    assert!(outcomes.iter().all(|outcome| matches!(outcome, RouteOutcome::Created(_))), "{outcomes:?}");
+    // The same decisions again change nothing; a different one moves only its item.
+    let again = store.route_items(&writes).await.unwrap();
+    let unchanged: Vec<RouteOutcome> = outcomes.iter().map(|outcome| RouteOutcome::Unchanged(outcome.id())).collect();
+    assert_eq!(again, unchanged);
+    let moved = store
+        .route_items(&[
+            write(&ids[0], Queue::Service, "complaint", &none),
+            write(&ids[2], Queue::Sales, "intent", &none),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(moved[0], RouteOutcome::Unchanged(outcomes[0].id()));
+    assert_eq!(moved[1], RouteOutcome::Rerouted { id: outcomes[2].id(), from: Queue::Community });
+
+    // A write that fails (its mention is not stored) takes the whole batch with it.
+    let missing = MentionId::new(&SourceKind::parse("reddit").unwrap(), "t3_missing");
+    let three = [write(&ids[1], Queue::Service, "complaint", &none), write(&missing, Queue::Sales, "intent", &none)];
+    assert!(store.route_items(&three).await.is_err(), "a queue item for a mention that is not stored");
+    let item = store.queue_item(outcomes[1].id()).await.unwrap().unwrap();
+    assert_eq!(item.queue, Queue::Sales, "the first write of the failed batch was rolled back");
+    assert!(store.route_items(&[]).await.unwrap().is_empty());
+}

@@ -32,6 +32,12 @@ Usage (from the repository root):
   python3 scripts/research/live_precision.py check             # labels cover exactly the review sets
   python3 scripts/research/live_precision.py report            # the tables of the write-up
 
+Another model (--variant tuned: the tuned encoder with models/heads-tuned; files in live-sample/tuned/):
+  python3 scripts/research/live_precision.py score --variant tuned --hark target/release/hark
+  python3 scripts/research/live_precision.py carry --variant tuned   # labels the posts already have;
+                                                                     # the rest in todo-<signal>.jsonl
+  (label the todo posts into tuned/<signal>.jsonl), then check and report with --variant tuned
+
 Files in crates/hark-classifier/data/live-sample/:
   sample.jsonl           {"id", "text", "source"}: the draw, in draw order
   classify-output.jsonl  hark classify --json output for sample.jsonl, line for line, as printed
@@ -58,9 +64,18 @@ BAND = 0.15
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 CLASSIFIER_DATA = os.path.join(REPO, "crates", "hark-classifier", "data")
-OUT = os.path.join(CLASSIFIER_DATA, "live-sample")
+SAMPLE_DIR = os.path.join(CLASSIFIER_DATA, "live-sample")
+# Where scores and labels go, and the heads whose thresholds count: set by --variant.
+OUT = SAMPLE_DIR
 HEADS = os.path.join(REPO, "models", "heads")
 HARK = os.path.join(REPO, "target", "debug", "hark")
+VARIANTS = {
+    # The frozen encoder and models/heads: files directly in live-sample/.
+    "frozen": (SAMPLE_DIR, os.path.join(REPO, "models", "heads"), "frozen"),
+    # The tuned encoder and models/heads-tuned: files in live-sample/tuned/.
+    "tuned": (os.path.join(SAMPLE_DIR, "tuned"), os.path.join(REPO, "models", "heads-tuned"), "tuned"),
+}
+ENCODER = "frozen"
 
 SIGNALS = {
     "complaint": ("complaint", "not_complaint"),
@@ -157,11 +172,11 @@ def draw(data):
 
 def score():
     """Run hark classify once over sample.jsonl; keep its output and join it to the sample."""
-    sample = read_jsonl(os.path.join(OUT, "sample.jsonl"))
+    sample = read_jsonl(os.path.join(SAMPLE_DIR, "sample.jsonl"))
     raw_path = os.path.join(OUT, "classify-output.jsonl")
     with open(raw_path, "w", encoding="utf-8") as raw:
-        subprocess.run([HARK, "classify", "--input", os.path.join(OUT, "sample.jsonl"), "--json", "-q"],
-                       cwd=REPO, stdout=raw, check=True)
+        subprocess.run([HARK, "classify", "--input", os.path.join(SAMPLE_DIR, "sample.jsonl"), "--json", "-q"],
+                       cwd=REPO, stdout=raw, check=True, env={**os.environ, "HARK_ENCODER": ENCODER})
     out = read_jsonl(raw_path)
     if len(out) != len(sample):
         sys.exit(f"hark classify printed {len(out)} results for {len(sample)} posts")
@@ -320,16 +335,43 @@ def report(scored, data):
               f"{n * p:.1f} [{n * lo:.1f}, {n * hi:.1f}]")
 
 
+def carry(scored):
+    """For another model's review sets: copy the labels the posts already have (a label belongs to
+    the post, whichever model flagged it) from the frozen measurement, and list the posts still to
+    label in todo-<signal>.jsonl."""
+    for signal in SIGNALS:
+        earlier = {r["id"]: r for r in read_jsonl(os.path.join(SAMPLE_DIR, f"{signal}.jsonl"))}
+        path = os.path.join(OUT, f"{signal}.jsonl")
+        done = {r["id"]: r for r in read_jsonl(path)} if os.path.exists(path) else {}
+        labelled, todo = [], []
+        for r in review_set(scored, signal):
+            known = done.get(r["id"]) or earlier.get(r["id"])
+            row = {"id": r["id"], "text": r["text"], "source": r["source"], "scores": r["scores"]}
+            if known:
+                labelled.append({**row, "label": known["label"]})
+            else:
+                todo.append(row)
+        write_jsonl(path, labelled)
+        write_jsonl(os.path.join(OUT, f"todo-{signal}.jsonl"), todo)
+        print(f"{signal}: {len(labelled)} labels carried over, {len(todo)} to label", file=sys.stderr)
+
+
 def main():
+    global OUT, HEADS, ENCODER, HARK
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("command", choices=["draw", "score", "review", "check", "report"])
+    ap.add_argument("command", choices=["draw", "score", "review", "carry", "check", "report"])
     ap.add_argument("signal", nargs="?", choices=list(SIGNALS))
     ap.add_argument("--data", default=DEFAULT_DATA, help="shared data folder (default: %(default)s)")
+    ap.add_argument("--variant", choices=list(VARIANTS), default="frozen",
+                    help="which encoder and heads are measured (default: %(default)s)")
+    ap.add_argument("--hark", default=HARK, help="the hark binary that scores (default: %(default)s)")
     args = ap.parse_args()
+    OUT, HEADS, ENCODER = VARIANTS[args.variant]
+    HARK = args.hark
     os.makedirs(OUT, exist_ok=True)
     if args.command == "draw":
         rows, sizes = draw(args.data)
-        write_jsonl(os.path.join(OUT, "sample.jsonl"), rows)
+        write_jsonl(os.path.join(SAMPLE_DIR, "sample.jsonl"), rows)
         print(f"eligible posts: {sizes}; drawn: {dict(Counter(r['source'] for r in rows))}", file=sys.stderr)
         return 0
     if args.command == "score":
@@ -342,6 +384,9 @@ def main():
             ap.error("review needs a signal")
         for r in review_set(scored, args.signal):
             print(json.dumps({"id": r["id"], "s": r["scores"][args.signal], "text": r["text"]}, ensure_ascii=False))
+        return 0
+    if args.command == "carry":
+        carry(scored)
         return 0
     if args.command == "check":
         problems = check(scored)

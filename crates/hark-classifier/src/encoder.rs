@@ -233,6 +233,11 @@ impl Encoder {
             })?
             .with_intra_threads(threads)
             .map_err(|err| ClassifierError::Runtime { context: "setting threads", message: err.to_string() })?
+            // Threads that finish their share sleep instead of spinning for the next batch, so
+            // the rest of the pipeline (saving, matching, indexing) gets the cores between
+            // batches.
+            .with_intra_op_spinning(false)
+            .map_err(|err| ClassifierError::Runtime { context: "setting thread spinning", message: err.to_string() })?
             .commit_from_file(&model)
             .map_err(|err| ClassifierError::Runtime {
                 context: "loading the encoder graph",

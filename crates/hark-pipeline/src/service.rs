@@ -216,7 +216,7 @@ async fn leased_pass(shared: &Shared, source: &PullSource, options: &ServiceOpti
                     ..SourceReport::default()
                 });
             }
-            Err(err) => return Err(format!("taking the source's lease: {}", anyhow_chain(&err))),
+            Err(err) => return Err(format!("taking the source's lease: {}", hark_core::error_chain(&err))),
         }
         let (store, clock, holder, id) =
             (store.clone(), Arc::clone(shared.pipeline.clock()), holder.clone(), source.id.clone());
@@ -234,7 +234,7 @@ async fn leased_pass(shared: &Shared, source: &PullSource, options: &ServiceOpti
     }
     let outcome = pass(&shared.pipeline, &shared.http, source, &Sink::Staged(shared.jobs.clone()), &shared.guard)
         .await
-        .map_err(|err| format!("{:#}", anyhow_chain(&err)));
+        .map_err(|err| format!("{:#}", hark_core::error_chain(&err)));
     if let Some(heartbeat) = heartbeat {
         heartbeat.abort();
     }
@@ -407,17 +407,6 @@ fn jittered(base: Duration, share: f64) -> Duration {
     let share = share.clamp(0.0, 1.0);
     let factor = rand::rng().random_range((1.0 - share)..=(1.0 + share));
     base.mul_f64(factor)
-}
-
-fn anyhow_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The score stage: takes pages as they come, batches those waiting together up to

@@ -169,18 +169,6 @@ fn is_connection_loss(error: &StoreError) -> bool {
     }
 }
 
-/// An error with its causes, one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// A handle on the store; cheap to clone (it wraps a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -253,7 +241,7 @@ impl Store {
                 Err(err) if is_connection_loss(&err) && started.elapsed() + wait < POSTGRES_OPEN_PATIENCE => {
                     tracing::warn!(
                         store = %shown.display(),
-                        error = %error_chain(&err),
+                        error = %hark_core::error_chain(&err),
                         "PostgreSQL is not reachable; trying again in {wait:?}"
                     );
                     tokio::time::sleep(wait).await;

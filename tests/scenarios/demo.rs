@@ -264,10 +264,7 @@ fn with_the_model_the_demo_routes_its_known_cases_and_serves_hostile_posts_inert
 
     // Hostile posts in a queue: their item pages carry none of the posts' markup alive.
     let data_dir = ws.path("hark-data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = hark_replay::ports::child_port();
     let addr = format!("127.0.0.1:{port}");
     let child = ws
         .command(&["--data-dir", data_dir.to_str().expect("a UTF-8 path"), "demo", "--serve-only", "--addr", &addr])

@@ -21,6 +21,7 @@ use std::time::Duration;
 use crate::scenarios::restart::Lcg;
 use crate::scenarios::service::{TOTAL, command, config, receiver, sigterm_and_wait, status, stored, stream};
 use crate::support::Workspace;
+use hark_replay::ports::child_port;
 
 /// The sources' host quota in this scenario.
 const PER_MINUTE: u32 = 120;
@@ -39,7 +40,7 @@ impl Nats {
             eprintln!("nats-server is missing: skipped (scripts/with-nats.sh installs it)");
             return None;
         }
-        let port = free_port();
+        let port = child_port();
         let mut nats = Self { port, dir: tempfile::tempdir().expect("a directory"), child: None };
         nats.run();
         Some(nats)
@@ -110,10 +111,6 @@ fn hark_bus_env() -> &'static str {
     "HARK_BUS_URL"
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
-}
-
 /// The body of `GET path` from `addr` (HTTP/1.0: the server closes when done).
 async fn http_get(addr: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -171,9 +168,9 @@ async fn scaled_out_processes_killed_at_random_store_every_post_once_and_alert_o
         .replace(&format!("requests_per_minute = {}", 60_000), &format!("requests_per_minute = {PER_MINUTE}"));
     ws.write("hark.toml", format!("{text}\n[bus]\nsettle_after = \"10s\"\n"));
 
-    let serve_args = vec!["--addr".to_owned(), format!("127.0.0.1:{}", free_port())];
+    let serve_args = vec!["--addr".to_owned(), format!("127.0.0.1:{}", child_port())];
     // Fetchers and workers serve their own /metrics.
-    let metrics = || vec!["--metrics-addr".to_owned(), format!("127.0.0.1:{}", free_port())];
+    let metrics = || vec!["--metrics-addr".to_owned(), format!("127.0.0.1:{}", child_port())];
     let mut processes = vec![
         spawn(&ws, &bus, "serve", "serve-0", &serve_args),
         spawn(&ws, &bus, "fetch", "fetch-0", &metrics()),

@@ -8,6 +8,8 @@
 //! are dropped and the server writes its own `Content-Length`. Every request is recorded with
 //! its arrival time, for cursor and rate-limit assertions. Binds 127.0.0.1 only.
 
+pub mod ports;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

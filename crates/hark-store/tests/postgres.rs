@@ -207,7 +207,7 @@ async fn opening_waits_for_a_server_that_is_not_up_yet_but_not_for_a_wrong_datab
     let (server, database) = rest.split_once('/').expect("the URL names a database");
     // A port nothing listens on yet; 1.5 s on, a proxy to the real server opens there, as a
     // PostgreSQL still starting up would.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = hark_replay::ports::child_port();
     let server = server.to_owned();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;

@@ -2,7 +2,7 @@
 //! a child process (killed on drop, panics included), a headless Chromium session, and the
 //! checks every page gets (axe-core, script injection).
 
-use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,10 +52,6 @@ pub fn require_dependencies() -> (PathBuf, String) {
     (driver, axe)
 }
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").expect("a free loopback port").local_addr().expect("its address").port()
-}
-
 /// ChromeDriver in its own process group; dropping it kills the group (the driver and every
 /// browser it started), so a failing test leaves nothing running.
 #[derive(Debug)]
@@ -66,7 +62,7 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(program: &Path) -> Self {
-        let port = free_port();
+        let port = hark_replay::ports::child_port();
         let child = Command::new(program)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())

@@ -32,10 +32,16 @@ Cue groups (each post goes to the first group in GROUP_ORDER whose pattern it ma
 needs a question mark). Up to PER_GROUP posts per group, drawn with random.Random(SEED) within the group
 (both pools together), in GROUP_ORDER.
 
+Round 2 (--round 2, files lookalike2-*.jsonl): round 1 left the intent head flagging invitations asked as
+"anyone up for / wanna / fancy ...?" questions, a form its 80 invitations held few of. Round 2 takes every
+eligible post of one group, "ask-along" (ROUND2_CUE: someone asking others to come along, join or take up
+an offer), up to ROUND2_MAX, in pool and file order, with the exclusions above plus round 1's own files.
+Round 1's exclusions leave out round 2's files (they came later).
+
 Usage:
-  python3 scripts/research/lookalike_pick.py pick [--data DIR] [--out FILE]   # write the candidates
-  python3 scripts/research/lookalike_pick.py check LABELLED SKIPPED          # labelled + skipped == candidates,
-                                                                             # and no overlap with the exclusions
+  python3 scripts/research/lookalike_pick.py pick [--round N] [--data DIR] [--out FILE]   # write the candidates
+  python3 scripts/research/lookalike_pick.py check [--round N] LABELLED SKIPPED          # labelled + skipped ==
+                                                                  # candidates, and no overlap with the exclusions
 
 Candidate lines: {"id", "text", "source": "<dataset>/train", "pick": "lookalike", "cue": group}.
 Labelled lines:  {"text", "label": "intent"|"no_intent", "source", "pick", "cue"}, in candidate order.
@@ -86,6 +92,14 @@ CUES = {
         r"\b(does any(one|body) know|any(one|body) know|what time|how do (i|you)|what'?s the|who is)\b",
         re.IGNORECASE),
 }
+
+ROUND2_CUE = re.compile(
+    r"\b(any(one|body|1)( else)? (wanna|want to|fancy|up for|down for|care to|feel like)|who'?s (up|down|in) for"
+    r"|who (wants|wanna) (to )?(go|come|join|see))\b",
+    re.IGNORECASE)
+ROUND2_MAX = 200
+# Labelled files each round leaves out of its exclusions: its own (and, for round 1, round 2's).
+OWN_PREFIXES = {1: ("lookalike-", "lookalike2-"), 2: ("lookalike2-",)}
 
 _ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
 _MENTION = re.compile(r"@\w+")
@@ -147,10 +161,10 @@ class Banned:
         return None
 
 
-def build_banned(data):
+def build_banned(data, round_no=1):
     files = [os.path.join(data, "intent-social", "train.jsonl"), os.path.join(data, "intent-social", "valid.jsonl")]
     files += sorted(p for p in glob.glob(os.path.join(LABELLED_DIR, "*.jsonl"))
-                    if not os.path.basename(p).startswith("lookalike-"))
+                    if not os.path.basename(p).startswith(OWN_PREFIXES[round_no]))
     files += [SUPPLEMENT, LIVE_SAMPLE]
     texts = []
     for path in files:
@@ -159,17 +173,23 @@ def build_banned(data):
     return Banned(texts + tests, near=tests), files, tests
 
 
-def group_of(text):
+def group_of(text, round_no=1):
+    if round_no == 2:
+        return "ask-along" if ROUND2_CUE.search(text) else None
     for g in GROUP_ORDER:
         if CUES[g].search(text) and (g != "question" or "?" in text):
             return g
     return None
 
 
-def pick(data):
-    banned, files, tests = build_banned(data)
+def groups(round_no):
+    return ["ask-along"] if round_no == 2 else GROUP_ORDER
+
+
+def pick(data, round_no=1):
+    banned, files, tests = build_banned(data, round_no)
     seen_keys = set()
-    eligible = {g: [] for g in GROUP_ORDER}
+    eligible = {g: [] for g in groups(round_no)}
     dropped = Counter()
     long_kept = []
     for pool in POOLS:
@@ -179,7 +199,7 @@ def pick(data):
             if not text or not key or key in seen_keys:
                 continue
             seen_keys.add(key)
-            g = group_of(text)
+            g = group_of(text, round_no)
             if g is None:
                 continue
             why = banned.reason(text)
@@ -195,12 +215,17 @@ def pick(data):
     rng = random.Random(SEED)
     lines = []
     n = 0
-    for g in GROUP_ORDER:
+    for g in groups(round_no):
         rows = eligible[g]
-        for i in sorted(rng.sample(range(len(rows)), min(PER_GROUP, len(rows)))):
+        if round_no == 2:
+            chosen = range(min(ROUND2_MAX, len(rows)))
+        else:
+            chosen = sorted(rng.sample(range(len(rows)), min(PER_GROUP, len(rows))))
+        for i in chosen:
             pool, text = rows[i]
             n += 1
-            lines.append({"id": f"l{n:04d}", "text": text, "source": f"{pool}/train", "pick": "lookalike", "cue": g})
+            lines.append({"id": f"l{round_no}{n:04d}" if round_no > 1 else f"l{n:04d}", "text": text,
+                          "source": f"{pool}/train", "pick": "lookalike", "cue": g})
     info = {"eligible": {g: len(v) for g, v in eligible.items()}, "dropped": dict(dropped),
             "excluded_files": [os.path.relpath(f, os.path.dirname(REPO)) for f in files],
             "test_sentences": len(tests)}
@@ -249,8 +274,9 @@ def main():
     ap.add_argument("skipped", nargs="?")
     ap.add_argument("--data", default=DEFAULT_DATA, help="shared data folder (default: %(default)s)")
     ap.add_argument("--out", help="candidates file for `pick` (default: standard output)")
-    args = ap.parse_args()
-    lines, info = pick(args.data)
+    ap.add_argument("--round", type=int, choices=[1, 2], default=1, help="which round of candidates (default 1)")
+    args = ap.parse_intermixed_args()
+    lines, info = pick(args.data, args.round)
     if args.command == "pick":
         out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
         for line in lines:
@@ -260,7 +286,7 @@ def main():
         per = Counter(l["cue"] for l in lines)
         print(f"excluded files: {info['excluded_files']} + {info['test_sentences']} test sentences", file=sys.stderr)
         print(f"dropped (cue-matching posts): {info['dropped']}", file=sys.stderr)
-        for g in GROUP_ORDER:
+        for g in groups(args.round):
             print(f"  {g:<10} eligible {info['eligible'][g]:>5}  picked {per[g]:>3}", file=sys.stderr)
         print(f"  {'total':<10} picked {len(lines)}", file=sys.stderr)
         return 0
@@ -268,7 +294,7 @@ def main():
         ap.error("check needs the labelled and the skipped file")
     labelled = read_jsonl(args.labelled)
     skipped = read_jsonl(args.skipped)
-    banned, _, _ = build_banned(args.data)
+    banned, _, _ = build_banned(args.data, args.round)
     problems = check(lines, labelled, skipped, banned)
     for p in problems:
         print(p, file=sys.stderr)

@@ -30,5 +30,3 @@ fi
 # shellcheck disable=SC2086
 "$VENV/bin/python" "$HERE/train_encoder.py" --model-dir "$MODELS_DIR/all-MiniLM-L6-v2" --data-dir "$DATA" \
     --seed 13 --epochs 1 --sentiment-per-epoch 6000 --complaint-repeats 2 --intent-repeats 3 ${TRAIN_ARGS:-}
-out="$ROOT/models/adapters/minilm-multitask-lora.safetensors"
-echo "train-encoder: sha256 $(sha256sum "$out" | cut -d' ' -f1)  (pin it as ADAPTER_SHA256 in scripts/model/fetch.sh to ship it)"

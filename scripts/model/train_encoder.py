@@ -9,8 +9,8 @@ attention mask, L2 norm), and one linear head per task on the pooled vector:
   complaint  2 classes   ../shared/data/complaints-preotiuc2019/train.jsonl
   intent     2 classes   ../shared/data/intent-social/train.jsonl (minus the posts taken from the
                          non-commercial airline-complaints set), plus the project's hand-labelled
-                         crates/hark-classifier/data/intent-labelled/train.jsonl and
-                         crates/hark-classifier/data/intent-supplement.jsonl
+                         crates/hark-classifier/data/intent-labelled/train.jsonl (--labelled adds
+                         other files of that folder) and crates/hark-classifier/data/intent-supplement.jsonl
 
 Each step is one batch of one task; batches group texts of similar length (sorted within pools
 of 20 batches) and are padded to the next multiple of 16 tokens (texts truncated at 64 tokens
@@ -29,6 +29,7 @@ Deterministic given --seed on the same machine (numpy RNG for sampling and order
 for the adapter initialisation; XLA on CPU).
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -47,6 +48,9 @@ LABELS = {
     "complaint": ["not_complaint", "complaint"],
     "intent": ["no_intent", "intent"],
 }
+# The hand-labelled intent files (docs/labelling-guide.md) the shipped adapter was trained on;
+# --labelled names others in the same folder (the iPhone X pool relabelled, look-alike negatives).
+LABELLED = ("train.jsonl",)
 ADAPTED = (
     "attention.self.query",
     "attention.self.key",
@@ -98,7 +102,7 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_data(data_dir):
+def load_data(data_dir, labelled_files=LABELLED):
     d = Path(data_dir)
     airline = {r["text"] for r in read_jsonl(d / "airline-complaints/train.jsonl")}
     airline |= {r["text"] for r in read_jsonl(d / "airline-complaints/valid.jsonl")}
@@ -110,15 +114,15 @@ def load_data(data_dir):
     valid["complaint"] = enc(read_jsonl(d / "complaints-preotiuc2019/valid.jsonl"), "complaint")
     social = read_jsonl(d / "intent-social/train.jsonl")
     kept = [r for r in social if r["text"] not in airline]
-    labelled = read_jsonl(ROOT / "crates/hark-classifier/data/intent-labelled/train.jsonl")
-    labelled = [r for r in labelled if r["text"] not in airline]
+    by_hand = ROOT / "crates/hark-classifier/data/intent-labelled"
+    labelled = [r for name in labelled_files for r in read_jsonl(by_hand / name) if r["text"] not in airline]
     supplement = read_jsonl(ROOT / "crates/hark-classifier/data/intent-supplement.jsonl")
     train["intent"] = enc(kept + labelled + supplement, "intent")
     valid["intent"] = enc(read_jsonl(d / "intent-social/valid.jsonl"), "intent")
     counts["intent_sources"] = {
         "intent-social/train (kept)": len(kept),
         "intent-social/train (dropped: airline-complaints texts, CC BY-NC-SA)": len(social) - len(kept),
-        "intent-labelled/train": len(labelled),
+        **{f"intent-labelled/{name}": sum(1 for _ in read_jsonl(by_hand / name)) for name in labelled_files},
         "intent-supplement": len(supplement),
     }
     for t in TASKS:
@@ -196,6 +200,8 @@ def main():
     ap.add_argument("--head-lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--max-len", type=int, default=64)
+    ap.add_argument("--labelled", nargs="+", default=list(LABELLED), metavar="FILE",
+                    help="hand-labelled intent files in crates/hark-classifier/data/intent-labelled/ (default: %(default)s)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
     args = ap.parse_args()
 
@@ -268,7 +274,7 @@ def main():
         h = params["heads"][task]
         return 20.0 * emb @ h["w"].T + h["b"]
 
-    train, valid, counts = load_data(args.data_dir)
+    train, valid, counts = load_data(args.data_dir, args.labelled)
     tok = Tok(Path(args.model_dir) / "tokenizer.json", args.max_len)
     for t in TASKS:
         tok.ids([x for x, _ in train[t]])  # tokenise once, in batches
@@ -384,8 +390,10 @@ def main():
                   "texts_per_second": round(seen / max(time.time() - t0, 1e-9), 1), "history": history,
                   "jax": jax.__version__, "cpu_count": os.cpu_count()}
         Path(str(out) + ".json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-        print(f"train_encoder: wrote {out} ({out.stat().st_size / 1e6:.2f} MB) after epoch {epochs_done}, "
-              f"{wall / 60:.1f} min", flush=True)
+        digest = hashlib.sha256(out.read_bytes()).hexdigest()
+        print(f"train_encoder: wrote {out} ({out.stat().st_size / 1e6:.2f} MB, sha256 {digest}) after epoch "
+              f"{epochs_done}, {wall / 60:.1f} min; to ship it, copy it to models/adapters/ and pin the sha256 as "
+              "ADAPTER_SHA256 in scripts/model/fetch.sh", flush=True)
 
 
     print(f"train_encoder: {counts}", flush=True)

@@ -101,9 +101,24 @@ fn connectors_come_from_the_registry() {
 #[test]
 fn bench_pipeline_sends_every_post_through_both_ways_and_beside_the_bare_encoder() {
     let ws = Workspace::new();
-    let report = ws.run(&["bench", "pipeline", "--copies", "1", "--page", "50", "--json"]);
+    // Small score batches and channels: batches that cut pages in two still store and route
+    // as page by page does (the bench fails otherwise).
+    let report = ws.run(&[
+        "bench",
+        "pipeline",
+        "--copies",
+        "1",
+        "--page",
+        "50",
+        "--batch-texts",
+        "70",
+        "--channel-pages",
+        "2",
+        "--json",
+    ]);
     report.assert_ok();
     let report = report.json();
+    assert_eq!((report["batch_texts"].as_u64(), report["channel_pages"].as_u64()), (Some(70), Some(2)), "{report}");
     let mentions = report["mentions"].as_u64().unwrap();
     assert!(mentions > 400, "the bundled sample: {report}");
     assert_eq!(report["stored"].as_u64(), Some(mentions), "every post stored: {report}");

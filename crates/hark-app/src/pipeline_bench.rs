@@ -6,7 +6,8 @@
 //! Two ways through are timed, each on its own scratch data directory (removed afterwards)
 //! with the default configuration:
 //! - **staged**, what `hark run` does: pages go through the score and commit stages
-//!   ([`hark_pipeline::service::spawn_stages`], the service's default channel and batch sizes),
+//!   ([`hark_pipeline::service::spawn_stages`], the service's default channel and batch sizes
+//!   unless the request names others),
 //!   so the model scores batches that span pages while earlier pages are saved;
 //! - **page by page**, what `hark ingest` does: each page scored, then saved, in turn.
 //!
@@ -42,12 +43,19 @@ pub struct PipelineBenchRequest {
     pub copies: usize,
     /// Mentions per page.
     pub page: usize,
+    /// The staged way: texts the score stage takes together at most (default: the service's).
+    pub batch_texts: Option<usize>,
+    /// The staged way: pages waiting between stages at most (default: the service's).
+    pub channel_pages: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PipelineBenchReport {
     pub mentions: usize,
     pub pages: usize,
+    /// The staged way's score batches (texts at most) and channels (pages at most).
+    pub batch_texts: usize,
+    pub channel_pages: usize,
     pub parse_seconds: f64,
     /// Every page through the score and commit stages (`hark run`'s path), model included.
     pub pipeline_seconds: f64,
@@ -103,7 +111,12 @@ pub async fn pipeline(caller: &Caller, request: &PipelineBenchRequest) -> AppRes
 
     let texts: Vec<String> = mentions.iter().map(hark_pipeline::classify::text_for).collect();
     let page = request.page.max(1);
-    let staged = in_scratch("staged", |app| staged(app, mentions.clone(), page)).await?;
+    let defaults = ServiceOptions::default();
+    let sizes = Sizes {
+        batch_texts: request.batch_texts.unwrap_or(defaults.batch_texts).max(1),
+        channel_pages: request.channel_pages.unwrap_or(defaults.channel_pages).max(1),
+    };
+    let staged = in_scratch("staged", |app| staged(app, mentions.clone(), page, sizes)).await?;
     let page_by_page = in_scratch("pages", |app| page_by_page(app, mentions, page)).await?;
     if (page_by_page.stored, page_by_page.queue_items) != (staged.stored, staged.queue_items) {
         return Err(AppError::internal(
@@ -122,6 +135,8 @@ pub async fn pipeline(caller: &Caller, request: &PipelineBenchRequest) -> AppRes
     Ok(PipelineBenchReport {
         mentions: staged.mentions,
         pages: staged.pages,
+        batch_texts: sizes.batch_texts,
+        channel_pages: sizes.channel_pages,
         parse_seconds,
         pipeline_seconds: staged.seconds,
         pipeline_mentions_per_second: n / staged.seconds,
@@ -139,6 +154,13 @@ pub async fn pipeline(caller: &Caller, request: &PipelineBenchRequest) -> AppRes
         stored: staged.stored,
         queue_items: staged.queue_items,
     })
+}
+
+/// The staged way's batch and channel sizes.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    batch_texts: usize,
+    channel_pages: usize,
 }
 
 /// One timed way through, and what it left in the store.
@@ -187,15 +209,14 @@ fn pages_of(mentions: Vec<Mention>, page: usize) -> Vec<Vec<Mention>> {
 }
 
 /// `hark run`'s way: the score and commit stages, every page answered before the clock stops.
-async fn staged(app: App, mentions: Vec<Mention>, page: usize) -> AppResult<(App, Pass)> {
+async fn staged(app: App, mentions: Vec<Mention>, page: usize, sizes: Sizes) -> AppResult<(App, Pass)> {
     let loading = Instant::now();
     let pipeline = Arc::new(app.pipeline(true).await?);
     let startup_seconds = loading.elapsed().as_secs_f64();
     let count = mentions.len();
     let pages = pages_of(mentions, page);
-    let defaults = ServiceOptions::default();
     let started = Instant::now();
-    let (jobs, stages) = spawn_stages(Arc::clone(&pipeline), defaults.channel_pages, defaults.batch_texts);
+    let (jobs, stages) = spawn_stages(Arc::clone(&pipeline), sizes.channel_pages, sizes.batch_texts);
     let sender = tokio::spawn(async move {
         let mut answers = Vec::new();
         for (number, mentions) in pages.into_iter().enumerate() {

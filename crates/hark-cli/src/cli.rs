@@ -668,6 +668,12 @@ how much of the time is the model's. Build with --release for real figures.")]
         /// Mentions per page
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
         page: u16,
+        /// Staged: texts the model scores together at most [default: hark run's]
+        #[arg(long, value_name = "TEXTS", value_parser = clap::value_parser!(u16).range(1..))]
+        batch_texts: Option<u16>,
+        /// Staged: pages waiting between stages at most [default: hark run's --channel-pages]
+        #[arg(long, value_name = "PAGES", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        channel_pages: Option<u16>,
     },
     /// Soak: `hark run` over growing feeds on loopback for a bounded time; memory, metrics and store
     #[command(long_about = "Soak test of the service, on loopback: a replay server in this process \

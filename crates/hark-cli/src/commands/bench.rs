@@ -292,8 +292,11 @@ pub async fn pipeline(
             ],
         )?;
         println!(
-            "the staged pipeline runs at {:.2}x the bare encoder's rate, page by page at {:.2}x \
-             ({} pages; {} stored, {} queue items; parsing took {:.2} s)",
+            "the staged pipeline (score batches of up to {} texts, {} pages between stages) runs at \
+             {:.2}x the bare encoder's rate, page by page at {:.2}x ({} pages; {} stored, {} queue items; \
+             parsing took {:.2} s)",
+            report.batch_texts,
+            report.channel_pages,
             report.ratio_to_encoder,
             report.page_by_page_ratio_to_encoder,
             report.pages,

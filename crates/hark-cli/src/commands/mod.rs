@@ -78,11 +78,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval { task, data, baseline, heads, int8 } => {
             train::eval(&context, train::task(task), data, baseline, heads, int8).await
         }
-        Command::Bench(BenchCommand::Pipeline { input, copies, page }) => {
+        Command::Bench(BenchCommand::Pipeline { input, copies, page, batch_texts, channel_pages }) => {
             let request = hark_app::pipeline_bench::PipelineBenchRequest {
                 input,
                 copies: usize::from(copies),
                 page: usize::from(page),
+                batch_texts: batch_texts.map(usize::from),
+                channel_pages: channel_pages.map(usize::from),
             };
             bench::pipeline(&context, &request).await
         }

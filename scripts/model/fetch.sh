@@ -37,7 +37,7 @@ ORT_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
 # Tuned encoder: the low-rank adapter `make train-encoder` wrote (committed; a few MB), merged into
 # the weights above by export_onnx.py --adapter. HARK_MODEL_TUNED=0 skips the tuned export.
 ADAPTER_FILE=minilm-multitask-lora.safetensors
-ADAPTER_SHA256=416e78c999d88bd9035eef61c2a80c8d84e394e38819135576a365750ed9a5b1
+ADAPTER_SHA256=43a19e96be7df8264d25c28cbbadcfd84e816567eeb11f7ce2405ccfe51d3824
 # ----------------------------------------------------------------------------------------------
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

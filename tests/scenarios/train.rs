@@ -69,6 +69,19 @@ fn train_writes_a_head_with_its_card_and_keeps_a_better_one() {
     let worse = ws.run(&flipped);
     assert_eq!(worse.code, 1, "{}", worse.stderr);
     assert!(worse.stderr.contains("is better on valid.jsonl") && worse.stderr.contains("--force"), "{}", worse.stderr);
+    // A head that cannot reach the precision asked for says so, and even --force leaves the
+    // head there alone.
+    let before = std::fs::read(ws.path("heads/complaint.weights")).unwrap();
+    let unreachable = ws.run(&[&flipped[..], &["--target-precision", "0.9", "--force"]].concat());
+    assert_ne!(unreachable.code, 0, "{}", unreachable.stdout);
+    assert!(
+        unreachable.stderr.contains("no threshold reaches precision 0.9")
+            && unreachable.stderr.contains("lower --target-precision")
+            && !unreachable.stderr.contains("internal"),
+        "{}",
+        unreachable.stderr
+    );
+    assert_eq!(std::fs::read(ws.path("heads/complaint.weights")).unwrap(), before, "the head is untouched");
     // ...unless forced.
     ws.run(&[&flipped[..], &["--force"]].concat()).assert_ok();
 }

@@ -127,7 +127,7 @@ fn row(step: &str, labels: usize, outcome: &str, trained: Option<&TrainResponse>
 async fn train_with_labels(app: &App, request: TrainRequest) -> anyhow::Result<Result<TrainResponse, String>> {
     match hark_app::training::train_with_triage(app, &Caller::local(), request).await {
         Ok(trained) => Ok(Ok(trained)),
-        Err(err) if err.code == "better_head_kept" => Ok(Err(err.message)),
+        Err(err) if matches!(err.code, "better_head_kept" | "precision_unreachable") => Ok(Err(err.message)),
         Err(err) => Err(anyhow::anyhow!("{}: {}", err.code, err.message)),
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use hark_classifier::classifier::{evaluate, evaluate_baseline, heads_dir, train_head};
+use hark_classifier::classifier::{TrainError, evaluate, evaluate_baseline, heads_dir, train_head};
 use hark_classifier::dataset::read_labelled;
 use hark_classifier::features::FeatureConfig;
 use hark_classifier::head::{Head, TrainConfig};
@@ -183,8 +183,13 @@ fn train_blocking(args: &TrainRequest) -> AppResult<TrainResponse> {
         config.seed = seed;
     }
     tracing::info!(task = %task, train = train.len(), valid = valid.len(), "training");
-    let (mut head, report) =
-        train_head(&mut encoder, task, &train, &valid, features, config, args.target_precision).described()?;
+    // A head that cannot reach the asked precision is the user's call to make (a lower target,
+    // other data), not an internal failure; the head already there stays either way.
+    let (mut head, report) = train_head(&mut encoder, task, &train, &valid, features, config, args.target_precision)
+        .map_err(|err| match err {
+            TrainError::Precision(_) => AppError::invalid("precision_unreachable", err.to_string()),
+            other => AppError::from(anyhow::Error::from(other)),
+        })?;
     let existing = Head::load(&out, task).ok();
     if let Some(existing) = &existing {
         let old = evaluate(&mut encoder, existing, &valid).described()?;

@@ -325,7 +325,7 @@ delivers alerts. `all` (the default) is everything in this one process. See depl
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
         max_concurrent: u16,
         /// Pages waiting between stages at most (back-pressure on the fetchers)
-        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
         channel_pages: u16,
         /// After SIGINT or SIGTERM, how long the pages in flight may take to be saved
         #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]

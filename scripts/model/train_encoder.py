@@ -9,8 +9,8 @@ attention mask, L2 norm), and one linear head per task on the pooled vector:
   complaint  2 classes   ../shared/data/complaints-preotiuc2019/train.jsonl
   intent     2 classes   ../shared/data/intent-social/train.jsonl (minus the posts taken from the
                          non-commercial airline-complaints set), plus the project's hand-labelled
-                         crates/hark-classifier/data/intent-labelled/train.jsonl (--labelled adds
-                         other files of that folder) and crates/hark-classifier/data/intent-supplement.jsonl
+                         crates/hark-classifier/data/intent-labelled/ files (--labelled; default: the
+                         four the shipped adapter used) and crates/hark-classifier/data/intent-supplement.jsonl
 
 Each step is one batch of one task; batches group texts of similar length (sorted within pools
 of 20 batches) and are padded to the next multiple of 16 tokens (texts truncated at 64 tokens
@@ -48,9 +48,10 @@ LABELS = {
     "complaint": ["not_complaint", "complaint"],
     "intent": ["no_intent", "intent"],
 }
-# The hand-labelled intent files (docs/labelling-guide.md) the shipped adapter was trained on;
-# --labelled names others in the same folder (the iPhone X pool relabelled, look-alike negatives).
-LABELLED = ("train.jsonl",)
+# The hand-labelled intent files (docs/labelling-guide.md) the shipped adapter was trained on:
+# the random and enriched picks, the iPhone X pool relabelled, two rounds of look-alikes.
+# --labelled names others in the same folder.
+LABELLED = ("train.jsonl", "iphonex-train.jsonl", "lookalike-train.jsonl", "lookalike2-train.jsonl")
 ADAPTED = (
     "attention.self.query",
     "attention.self.key",
@@ -115,14 +116,15 @@ def load_data(data_dir, labelled_files=LABELLED):
     social = read_jsonl(d / "intent-social/train.jsonl")
     kept = [r for r in social if r["text"] not in airline]
     by_hand = ROOT / "crates/hark-classifier/data/intent-labelled"
-    labelled = [r for name in labelled_files for r in read_jsonl(by_hand / name) if r["text"] not in airline]
+    by_file = {name: read_jsonl(by_hand / name) for name in labelled_files}
+    labelled = [r for rows in by_file.values() for r in rows if r["text"] not in airline]
     supplement = read_jsonl(ROOT / "crates/hark-classifier/data/intent-supplement.jsonl")
     train["intent"] = enc(kept + labelled + supplement, "intent")
     valid["intent"] = enc(read_jsonl(d / "intent-social/valid.jsonl"), "intent")
     counts["intent_sources"] = {
         "intent-social/train (kept)": len(kept),
         "intent-social/train (dropped: airline-complaints texts, CC BY-NC-SA)": len(social) - len(kept),
-        **{f"intent-labelled/{name}": sum(1 for _ in read_jsonl(by_hand / name)) for name in labelled_files},
+        **{f"intent-labelled/{name}": len(rows) for name, rows in by_file.items()},
         "intent-supplement": len(supplement),
     }
     for t in TASKS:
@@ -192,9 +194,9 @@ def main():
     ap.add_argument("--rank", type=int, default=8)
     ap.add_argument("--alpha", type=float, default=16.0)
     ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--sentiment-per-epoch", type=int, default=6000, help="tweeteval-sentiment texts sampled per epoch")
+    ap.add_argument("--sentiment-per-epoch", type=int, default=9000, help="tweeteval-sentiment texts sampled per epoch")
     ap.add_argument("--complaint-repeats", type=int, default=2, help="passes over complaints-preotiuc2019 per epoch")
-    ap.add_argument("--intent-repeats", type=int, default=3, help="passes over the intent set per epoch")
+    ap.add_argument("--intent-repeats", type=int, default=2, help="passes over the intent set per epoch")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3, help="adapters")
     ap.add_argument("--head-lr", type=float, default=3e-3)

@@ -220,15 +220,19 @@ async fn scaled_out_processes_killed_at_random_store_every_post_once_and_alert_o
     complete.store(true, Ordering::SeqCst);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     loop {
+        // Posts a killed worker saved but did not route get their items from a settler up to
+        // `settle_after` later: the items are final only once no stored post waits unsettled
+        // (asked before the items, so none can be routed in between unseen).
+        let unsettled = psql(&store_url, "SELECT COUNT(*) FROM mentions WHERE settled_at IS NULL");
         let (items, per_source) = stored(&ws).await;
-        let caught_up = per_source.values().sum::<usize>() == 2 * TOTAL as usize;
+        let caught_up = per_source.values().sum::<usize>() == 2 * TOTAL as usize && unsettled == "0";
         let delivered = received.lock().expect("receiver lock").len();
         if caught_up && !items.is_empty() && delivered >= items.len() {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "seed {seed}: never caught up: {per_source:?}, {} items, {delivered} alerts; status {}",
+            "seed {seed}: never caught up: {per_source:?}, {unsettled} unsettled, {} items, {delivered} alerts; status {}",
             items.len(),
             status(&ws).await
         );

@@ -185,11 +185,13 @@ fn train_blocking(args: &TrainRequest) -> AppResult<TrainResponse> {
     tracing::info!(task = %task, train = train.len(), valid = valid.len(), "training");
     // A head that cannot reach the asked precision is the user's call to make (a lower target,
     // other data), not an internal failure; the head already there stays either way.
-    let (mut head, report) = train_head(&mut encoder, task, &train, &valid, features, config, args.target_precision)
-        .map_err(|err| match err {
-            TrainError::Precision(_) => AppError::invalid("precision_unreachable", err.to_string()),
-            other => AppError::from(anyhow::Error::from(other)),
-        })?;
+    let (mut head, report) =
+        match train_head(&mut encoder, task, &train, &valid, features, config, args.target_precision) {
+            Err(err @ TrainError::Precision(_)) => {
+                return Err(AppError::invalid("precision_unreachable", err.to_string()));
+            }
+            trained => trained.described()?,
+        };
     let existing = Head::load(&out, task).ok();
     if let Some(existing) = &existing {
         let old = evaluate(&mut encoder, existing, &valid).described()?;
